@@ -1,0 +1,15 @@
+/** The benchmark registry: one file per benchmark, one line here. */
+export interface BenchOptions {
+  /** When true, print nothing but the final JSON object (the runner prints it). */
+  json: boolean
+  args: string[]
+}
+
+export interface Benchmark {
+  name: string
+  summary: string
+  /** Prints its table unless `json`; returns the JSON object. */
+  run(options: BenchOptions): Promise<Record<string, unknown>>
+}
+
+export const benchmarks: Benchmark[] = []

@@ -1,0 +1,17 @@
+/** One CLI command: a file in src/cli/commands/, registered in src/cli/commands/index.ts. */
+export interface CliCommand {
+  name: string
+  /** One line for the help listing. */
+  summary: string
+  /** Usage and options, printed by `swarm-perf help <name>`. */
+  usage: string
+  /** Returns the process exit code: 0 ok, 1 failure, 2 bad usage or unreadable input. */
+  run(argv: string[], io: CliIo): Promise<number>
+}
+
+export interface CliIo {
+  out(text: string): void
+  err(text: string): void
+  /** Aborted on SIGINT so long-running commands end cleanly with what they have. */
+  signal: AbortSignal
+}

@@ -1,0 +1,131 @@
+import type { Alert, Bottleneck, Insight, Prediction, SlaStatus } from './finding.js'
+
+/**
+ * The snapshot: the one object analysis, strategies, exporters and the dashboard read. Plain JSON (a missing
+ * percentile is `null`, never NaN), immutable once emitted. Times are milliseconds; rates are per minute;
+ * ratios are 0..1.
+ */
+export interface Percentiles {
+  p50: number | null
+  p90: number | null
+  p95: number | null
+  p99: number | null
+  p999: number | null
+}
+
+export interface ServicePercentiles {
+  p50: number | null
+  p90: number | null
+  p95: number | null
+  p99: number | null
+  mean: number | null
+}
+
+export type AgentState = 'idle' | 'busy' | 'left'
+
+/** What an agent did with one kind of task, over the agent's whole life (not windowed). */
+export interface AgentKindStats {
+  completed: number
+  failed: number
+  meanServiceMs: number | null
+}
+
+export interface AgentSnapshot {
+  agentId: string
+  /** Dense slot in the kernels' arena; reused after the agent leaves and its windows expire. */
+  slot: number
+  state: AgentState
+  role: string | null
+  capabilities: string[]
+  capacity: number
+  inFlight: number
+  /** Assigned to this agent, not started yet. */
+  queued: number
+  /** (inFlight + queued) / capacity. */
+  load: number
+  tasksCompleted: number
+  tasksFailed: number
+  /** Completed / (completed + failed), 1 before any finished task. */
+  successRate: number
+  serviceMs: ServicePercentiles
+  throughputPerMin: number
+  /** Mean time from a failure to this agent's next success; null until one recovery was seen. */
+  recoveryMs: number | null
+  efficiency: number
+  efficiencyParts: { speed: number; consistency: number; success: number }
+  byKind: Record<string, AgentKindStats>
+  joinedAt: number
+  lastEventAt: number
+}
+
+export interface KindSnapshot {
+  kind: string
+  completed: number
+  failed: number
+  /** Fleet-wide service time for this kind, over the agents' lifetime means. */
+  meanServiceMs: number | null
+  /** Fleet p50 for this kind over the window. */
+  p50ServiceMs: number | null
+}
+
+export interface SwarmSummary {
+  agents: number
+  tasksQueued: number
+  tasksInFlight: number
+  tasksCompleted: number
+  tasksFailed: number
+  tasksCancelled: number
+  /** Completions in the rolling window, per minute. */
+  throughputPerMin: number
+  /** Completions since the first event, per minute. */
+  throughputHistoricalPerMin: number
+  /** Failed / finished in the rolling window. */
+  errorRate: number
+  /** queued -> completed, fleet-wide exact merge over the window. */
+  responseMs: Percentiles
+  /** started -> completed. */
+  serviceMs: Percentiles
+  /** Coefficient of variation of load across live agents (0 = even). */
+  imbalance: number
+  /** Mean efficiency over live agents with samples. */
+  efficiency: number
+  messageLatencyMs: { p50: number | null; p95: number | null; p99: number | null }
+  consensus: { rounds: number; p95Ms: number | null; agreementRate: number | null }
+  resources: {
+    cpu: number | null
+    memoryUsedBytes: number | null
+    memoryTotalBytes: number | null
+    loadAverage: number | null
+  }
+  /** Events counted valid / reported invalid since the start. */
+  eventsValid: number
+  eventsInvalid: number
+}
+
+export interface SwarmSnapshot {
+  /** Event time of the snapshot, ms since the epoch. */
+  at: number
+  /** Increments by one per snapshot of a session. */
+  seq: number
+  window: { durationMs: number }
+  swarm: SwarmSummary
+  agents: AgentSnapshot[]
+  kinds: KindSnapshot[]
+  bottlenecks: Bottleneck[]
+  insights: Insight[]
+  /** Alerts currently firing. */
+  alerts: Alert[]
+  sla: SlaStatus[]
+  predictions: Prediction[]
+  /** How the figures were derived where a host leaves a choice (e.g. assignment taken as start). */
+  definitions: Record<string, string>
+}
+
+/** Per-metric difference between two snapshots' numbers: `b - a`, and the ratio where a is not zero. */
+export interface MetricDelta {
+  metric: string
+  a: number | null
+  b: number | null
+  delta: number | null
+  ratio: number | null
+}
