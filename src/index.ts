@@ -15,10 +15,12 @@ export type {
 } from './model/finding.js'
 export type { HostAdapter } from './model/host-adapter.js'
 export type { Reassignment } from './model/reassignment.js'
+export type { SwarmSession } from './model/session.js'
 export type {
   AgentKindStats,
   AgentSnapshot,
   AgentState,
+  BucketCounts,
   KindSnapshot,
   MetricDelta,
   Percentiles,

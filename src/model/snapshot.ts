@@ -21,6 +21,17 @@ export interface ServicePercentiles {
   mean: number | null
 }
 
+/**
+ * Counts of values per bucket since the session started (cumulative counters, as Prometheus histograms want):
+ * `counts[i]` holds values <= `boundsMs[i]` and > the previous bound; the last entry is the +Inf bucket.
+ */
+export interface BucketCounts {
+  boundsMs: number[]
+  counts: number[]
+  count: number
+  sumMs: number
+}
+
 export type AgentState = 'idle' | 'busy' | 'left'
 
 /** What an agent did with one kind of task, over the agent's whole life (not windowed). */
@@ -54,6 +65,8 @@ export interface AgentSnapshot {
   efficiency: number
   efficiencyParts: { speed: number; consistency: number; success: number }
   byKind: Record<string, AgentKindStats>
+  /** Service times bucketed since the session started, bounds as in `snapshot.histograms`. */
+  serviceHistogram: BucketCounts
   joinedAt: number
   lastEventAt: number
 }
@@ -117,6 +130,8 @@ export interface SwarmSnapshot {
   alerts: Alert[]
   sla: SlaStatus[]
   predictions: Prediction[]
+  /** Fleet-wide bucket counts since the session started, for exporters (Prometheus histograms). */
+  histograms: { serviceMs: BucketCounts; responseMs: BucketCounts }
   /** How the figures were derived where a host leaves a choice (e.g. assignment taken as start). */
   definitions: Record<string, string>
 }

@@ -34,7 +34,13 @@ interface CoreExports {
   abiVersion(): number
 }
 
+// Each kernel area declares its raw exports in its own section below and adds them here.
 type KernelExports = CoreExports
+
+// ---------------------------------------------------------------------------------------------------------------
+// Sections, one per kernel area (histograms, assignment, scoring). Each exports typed functions; nothing outside
+// this file sees a pointer or a memory view.
+// ---------------------------------------------------------------------------------------------------------------
 
 function instantiate(): KernelExports {
   const { exports } = instantiateSync<Record<string, unknown>>(wasmModule(), {})
