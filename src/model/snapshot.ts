@@ -130,6 +130,12 @@ export interface SwarmSnapshot {
   alerts: Alert[]
   sla: SlaStatus[]
   predictions: Prediction[]
+  /** Tasks waiting for an agent. `unplaceable` lists (up to 100) tasks no live agent has the capabilities for. */
+  queue: {
+    unassigned: number
+    oldestWaitMs: number | null
+    unplaceable: Array<{ taskId: string; requiredCapabilities: string[] }>
+  }
   /** Fleet-wide bucket counts since the session started, for exporters (Prometheus histograms). */
   histograms: { serviceMs: BucketCounts; responseMs: BucketCounts }
   /** How the figures were derived where a host leaves a choice (e.g. assignment taken as start). */
