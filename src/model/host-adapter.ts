@@ -1,4 +1,5 @@
 import type { Observable } from 'rxjs'
+import type { SwarmError } from './errors.js'
 import type { Reassignment } from './reassignment.js'
 
 /**
@@ -10,6 +11,16 @@ export interface HostAdapter {
   readonly name: string
   /** Events as the adapter produced them; ingest validates each one. */
   readonly events$: Observable<unknown>
+  /**
+   * Host events the adapter could not translate (unknown names, missing ids, repeated envelopes), reported with a
+   * code and the raw host event. Optional; the monitor merges it into the session's `errors$`.
+   */
+  readonly errors$?: Observable<SwarmError>
+  /**
+   * How this host's figures are derived where it leaves a choice (e.g. assignment taken as the start because the
+   * host emits no start event). Optional; the monitor copies it into every snapshot's `definitions`.
+   */
+  readonly definitions?: Readonly<Record<string, string>>
   /** Apply a placement or move. May throw: the monitor catches it and reports it on `errors$`. */
   apply?(reassignment: Reassignment): void | Promise<void>
   dispose?(): void
