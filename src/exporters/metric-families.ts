@@ -137,6 +137,12 @@ export const metricSpecs = {
   hostMemoryTotal: spec('swarm_perf_host_memory_total_bytes', 'gauge', 'Host memory in total, as last reported.'),
   hostLoadAverage: spec('swarm_perf_host_load_average', 'gauge', 'Host one-minute load average, as last reported.'),
   events: spec('swarm_perf_events', 'counter', 'Events received, by result of validation.'),
+  reportedQueueDepth: spec('swarm_perf_host_queue_depth', 'gauge', 'Queue depth as the host last reported it.'),
+  reassignments: spec(
+    'swarm_perf_reassignments',
+    'counter',
+    'Reassignments the monitor emitted, and the host applied or refused.',
+  ),
   queueUnassigned: spec('swarm_perf_queue_unassigned_tasks', 'gauge', 'Tasks waiting for an agent.'),
   queueOldestWait: spec(
     'swarm_perf_queue_oldest_wait_seconds',
@@ -357,6 +363,12 @@ export function buildMetricFamilies(
     counter(m.events, [
       [[['result', 'valid']], s.eventsValid],
       [[['result', 'invalid']], s.eventsInvalid],
+    ]),
+    gauge(m.reportedQueueDepth, [[none, s.reportedQueueDepth]]),
+    counter(m.reassignments, [
+      [[['result', 'emitted']], s.reassignments.emitted],
+      [[['result', 'applied']], s.reassignments.applied],
+      [[['result', 'refused']], s.reassignments.refused],
     ]),
     gauge(m.queueUnassigned, [[none, snapshot.queue.unassigned]]),
     gauge(m.queueOldestWait, [[none, seconds(snapshot.queue.oldestWaitMs)]]),
