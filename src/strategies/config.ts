@@ -1,0 +1,75 @@
+import { z } from 'zod'
+
+/** The built-in placement strategies, by the name a config uses. */
+export const strategyNames = [
+  'round-robin',
+  'least-loaded',
+  'capability-based',
+  'performance-based',
+  'optimal',
+] as const
+
+export const strategyNameSchema = z.enum(strategyNames)
+export type StrategyName = z.infer<typeof strategyNameSchema>
+
+/**
+ * Options every built-in strategy shares.
+ *
+ * `maxQueuedPerSlot` bounds how far ahead work is bound to an agent: an agent of capacity k holds at most
+ * k * (1 + maxQueuedPerSlot) tasks (in flight plus queued); the rest stay unassigned for a later tick. One waiting
+ * task per slot hides the tick latency (a slot never idles between ticks) while most work stays late-bound, so
+ * fresher measurements, newly joined agents and a slow agent's surprise still shape where it goes. Late binding is
+ * what keeps makespan low when service-time estimates are uncertain; binding everything up front (a large value)
+ * is only as good as the estimates and leaves the rebalancer to undo mistakes.
+ */
+export const strategyOptionsSchema = z
+  .object({
+    maxQueuedPerSlot: z.number().int().nonnegative().default(1),
+    /** Service time assumed when nothing is known about the agent, the kind or the task (ms). */
+    priorServiceMs: z.number().finite().positive().default(1000),
+    /** optimal: pending tasks per call (matrix rows); the rest wait for the next call, priority first. */
+    maxTasksPerSolve: z.number().int().positive().max(5000).default(256),
+  })
+  .strict()
+export type StrategyOptions = z.output<typeof strategyOptionsSchema>
+export type StrategyOptionsInput = z.input<typeof strategyOptionsSchema>
+
+/**
+ * The rebalancer's configuration. Loads are (inFlight + queued) / capacity; imbalance is their coefficient of
+ * variation over live agents.
+ */
+export const rebalancerConfigSchema = z
+  .object({
+    /** A rebalance runs when the imbalance is above this. */
+    imbalanceThreshold: z.number().finite().nonnegative().default(0.3),
+    /** An agent is overloaded above this multiple of the mean load. */
+    overloadFactor: z.number().finite().min(1).default(1.5),
+    /** An agent is underloaded below this multiple of the mean load. */
+    underloadFactor: z.number().finite().min(0).max(1).default(0.5),
+    /** A task must have waited this long at its agent (now - assignedAt) before it may move. */
+    minDwellMs: z.number().finite().nonnegative().default(5000),
+    /** At most this many rebalance moves per tick (evacuations are not capped: a failing agent is emptied). */
+    maxMovesPerTick: z.number().int().nonnegative().default(8),
+    /** A moved task is not moved again, and never back, within this time. */
+    cooldownMs: z.number().finite().nonnegative().default(60_000),
+    /** A move must shorten the task's expected completion by more than this (ms). */
+    minGainMs: z.number().finite().nonnegative().default(500),
+    /** Queued tasks examined per agent per move, from the tail of its queue (those waiting longest to start). */
+    scanDepth: z.number().int().positive().default(32),
+    evacuation: z
+      .object({
+        enabled: z.boolean().default(true),
+        /** Failing: success rate below this over at least `minSamples` finished tasks. */
+        minSuccessRate: z.number().min(0).max(1).default(0.5),
+        minSamples: z.number().int().positive().default(10),
+        /** Slow: service time above this multiple of the rest of the fleet's, for the same kinds. */
+        slowFactor: z.number().finite().gt(1).default(4),
+      })
+      .strict()
+      .prefault({}),
+    /** Passed to the shared expected-completion model. */
+    priorServiceMs: z.number().finite().positive().default(1000),
+  })
+  .strict()
+export type RebalancerConfig = z.output<typeof rebalancerConfigSchema>
+export type RebalancerConfigInput = z.input<typeof rebalancerConfigSchema>

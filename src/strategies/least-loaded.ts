@@ -1,0 +1,33 @@
+import type { Strategy } from '../model/strategy.js'
+import { parseConfig } from '../model/validate.js'
+import { type StrategyOptionsInput, strategyOptionsSchema } from './config.js'
+import { placeGreedy } from './place-greedy.js'
+
+/**
+ * Least-loaded: each task to the capable agent with the lowest load, (in flight + queued) / capacity, counting
+ * what this call already gave it. Ties go to the larger capacity, then the lower agent id. Blind to speed.
+ */
+export function leastLoaded(options?: StrategyOptionsInput): Strategy {
+  const settings = parseConfig(strategyOptionsSchema, options, 'least-loaded options')
+  return {
+    name: 'least-loaded',
+    place(ctx) {
+      return placeGreedy(ctx, settings, (_task, candidates, model) => {
+        let best = candidates[0]
+        let bestLoad = Number.POSITIVE_INFINITY
+        for (const agent of candidates) {
+          const load = model.occupancy(agent.agentId) / Math.max(1, agent.capacity)
+          if (
+            load < bestLoad ||
+            (load === bestLoad &&
+              (agent.capacity > best.capacity || (agent.capacity === best.capacity && agent.agentId < best.agentId)))
+          ) {
+            best = agent
+            bestLoad = load
+          }
+        }
+        return best
+      })
+    },
+  }
+}

@@ -1,0 +1,34 @@
+import type { Strategy } from '../model/strategy.js'
+import { parseConfig } from '../model/validate.js'
+import { type StrategyOptionsInput, strategyOptionsSchema } from './config.js'
+import { type ChooseAgent, placeGreedy } from './place-greedy.js'
+
+/** The capable agent with room where the task is expected to finish first. */
+export const earliestCompletion: ChooseAgent = (task, candidates, model) => {
+  let best = candidates[0]
+  let bestMs = Number.POSITIVE_INFINITY
+  for (const agent of candidates) {
+    const ms = model.completionMs(agent, task)
+    if (ms < bestMs) {
+      best = agent
+      bestMs = ms
+    }
+  }
+  return best
+}
+
+/**
+ * Performance-based: greedy earliest expected completion. Tasks in placement order (priority, then age), each to
+ * the capable agent where it is expected to finish first: backlog / capacity + the agent's measured service time
+ * for its kind (see expected-completion.ts for the fallbacks). Each placement adds to that agent's backlog before
+ * the next task is considered.
+ */
+export function performanceBased(options?: StrategyOptionsInput): Strategy {
+  const settings = parseConfig(strategyOptionsSchema, options, 'performance-based options')
+  return {
+    name: 'performance-based',
+    place(ctx) {
+      return placeGreedy(ctx, settings, earliestCompletion)
+    },
+  }
+}

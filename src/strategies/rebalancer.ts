@@ -1,0 +1,283 @@
+import type { Reassignment } from '../model/reassignment.js'
+import type { AgentSnapshot } from '../model/snapshot.js'
+import type { PendingTask, PlacementContext } from '../model/strategy.js'
+import { parseConfig } from '../model/validate.js'
+import { type RebalancerConfig, type RebalancerConfigInput, rebalancerConfigSchema } from './config.js'
+import { canRun, createExpectedCompletion, type ExpectedCompletionModel } from './expected-completion.js'
+
+/** Why an agent is being emptied. */
+export interface Evacuation {
+  agentId: string
+  cause: 'failing' | 'slow' | 'left'
+  /** Success rate (failing) or service time relative to the rest of the fleet (slow); 0 for 'left'. */
+  value: number
+  threshold: number
+}
+
+/** The workload analysis of one tick. Loads are (in flight + queued) / capacity, over live agents. */
+export interface WorkloadAnalysis {
+  at: number
+  meanLoad: number
+  /** Coefficient of variation of load (0 = even). */
+  imbalance: number
+  loads: Record<string, number>
+  /** Load above `overloadFactor` x the mean. */
+  overloaded: string[]
+  /** Load below `underloadFactor` x the mean. */
+  underloaded: string[]
+  evacuating: Evacuation[]
+  /** Whether the imbalance is above the threshold, i.e. this tick may move tasks. */
+  rebalancing: boolean
+}
+
+export interface Rebalancer {
+  readonly config: RebalancerConfig
+  /** Called once per tick: moves of queued (never started) tasks, evacuations first. */
+  rebalance(ctx: PlacementContext): Reassignment[]
+  /** The workload analysis alone (no moves, no state change). */
+  analyse(ctx: PlacementContext): WorkloadAnalysis
+  /** The analysis made by the last `rebalance` call. */
+  readonly lastAnalysis: WorkloadAnalysis | null
+}
+
+interface MoveRecord {
+  fromAgentId: string
+  toAgentId: string
+  at: number
+}
+
+function median(values: number[]): number | null {
+  if (values.length === 0) return null
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+}
+
+/**
+ * Service time of an agent relative to the rest of the live fleet, over the kinds it has completed: the sum of its
+ * kind means weighted by its completions, over the same sum with the median of the other agents' means for each
+ * kind. Falls back to overall means when no kind is shared. Null with fewer than `minSamples` completions.
+ */
+export function slownessOf(agent: AgentSnapshot, others: readonly AgentSnapshot[], minSamples: number): number | null {
+  let own = 0
+  let reference = 0
+  let samples = 0
+  for (const [kind, stats] of Object.entries(agent.byKind)) {
+    if (stats.completed === 0 || stats.meanServiceMs === null) continue
+    const ref = median(
+      others.flatMap((o) => {
+        const s = o.byKind[kind]
+        return s && s.completed > 0 && s.meanServiceMs !== null ? [s.meanServiceMs] : []
+      }),
+    )
+    if (ref === null) continue
+    own += stats.completed * stats.meanServiceMs
+    reference += stats.completed * ref
+    samples += stats.completed
+  }
+  if (samples >= minSamples && reference > 0) return own / reference
+  if (agent.tasksCompleted < minSamples || agent.serviceMs.mean === null) return null
+  const ref = median(
+    others.flatMap((o) => (o.serviceMs.mean !== null && o.tasksCompleted > 0 ? [o.serviceMs.mean] : [])),
+  )
+  return ref !== null && ref > 0 ? agent.serviceMs.mean / ref : null
+}
+
+/**
+ * The rebalancer: once per tick, it looks at the workload and moves queued tasks that have not started.
+ *
+ * - Workload analysis: loads, their mean and coefficient of variation (the imbalance), overloaded (> 1.5x mean)
+ *   and underloaded (< 0.5x) agents.
+ * - Evacuation (any tick): an agent that is failing (success rate below `minSuccessRate` over at least
+ *   `minSamples` finished tasks), far slower than the rest of the fleet (`slowFactor`) or gone ('left' but still
+ *   holding queued tasks) loses every queued task to the capable agent where it is expected to finish first
+ *   (reason 'evacuate'). Not capped per tick and no dwell: such an agent should hold nothing.
+ * - Rebalance (only while the imbalance is above `imbalanceThreshold`): from agents above the mean load to agents
+ *   below it, the single best move (largest gain in the moved task's expected completion) at a time, loads updated
+ *   after each, while the gain exceeds `minGainMs`, at most `maxMovesPerTick` (reason 'rebalance'). Only tasks
+ *   waiting at least `minDwellMs` at their agent, looking at the last `scanDepth` of each queue (those waiting
+ *   longest to start, assuming an agent starts its queue in order).
+ * - Memory: every move is remembered for `cooldownMs`. Within it a task is never sent back to the agent it left,
+ *   and a move the host has not answered yet (the task still sits at its old agent) is not issued again.
+ */
+export function createRebalancer(config?: RebalancerConfigInput): Rebalancer {
+  const settings = parseConfig(rebalancerConfigSchema, config, 'rebalancer config')
+  const moves = new Map<string, MoveRecord>()
+  let lastAnalysis: WorkloadAnalysis | null = null
+
+  function analyseWith(ctx: PlacementContext, model: ExpectedCompletionModel): WorkloadAnalysis {
+    const loads: Record<string, number> = {}
+    let sum = 0
+    for (const agent of model.agents) {
+      const load = model.occupancy(agent.agentId) / Math.max(1, agent.capacity)
+      loads[agent.agentId] = load
+      sum += load
+    }
+    const n = model.agents.length
+    const meanLoad = n > 0 ? sum / n : 0
+    let squares = 0
+    for (const agent of model.agents) squares += (loads[agent.agentId] - meanLoad) ** 2
+    const imbalance = meanLoad > 0 ? Math.sqrt(squares / n) / meanLoad : 0
+    const evacuating: Evacuation[] = []
+    const { evacuation } = settings
+    for (const agent of ctx.snapshot.agents) {
+      if (agent.state === 'left') {
+        if ((ctx.queuedAt.get(agent.agentId)?.length ?? 0) > 0)
+          evacuating.push({ agentId: agent.agentId, cause: 'left', value: 0, threshold: 0 })
+        continue
+      }
+      if (!evacuation.enabled) continue
+      const finished = agent.tasksCompleted + agent.tasksFailed
+      if (finished >= evacuation.minSamples && agent.successRate < evacuation.minSuccessRate) {
+        evacuating.push({
+          agentId: agent.agentId,
+          cause: 'failing',
+          value: agent.successRate,
+          threshold: evacuation.minSuccessRate,
+        })
+        continue
+      }
+      const others = model.agents.filter((o) => o.agentId !== agent.agentId)
+      const slowness = slownessOf(agent, others, evacuation.minSamples)
+      if (slowness !== null && slowness > evacuation.slowFactor)
+        evacuating.push({ agentId: agent.agentId, cause: 'slow', value: slowness, threshold: evacuation.slowFactor })
+    }
+    // Queued tasks of an agent the snapshot no longer lists have nowhere to run either.
+    for (const [agentId, queue] of ctx.queuedAt)
+      if (queue.length > 0 && !model.agent(agentId)) evacuating.push({ agentId, cause: 'left', value: 0, threshold: 0 })
+    return {
+      at: ctx.now,
+      meanLoad,
+      imbalance,
+      loads,
+      overloaded: model.agents
+        .filter((a) => loads[a.agentId] > settings.overloadFactor * meanLoad)
+        .map((a) => a.agentId),
+      underloaded: model.agents
+        .filter((a) => loads[a.agentId] < settings.underloadFactor * meanLoad)
+        .map((a) => a.agentId),
+      evacuating,
+      rebalancing: imbalance > settings.imbalanceThreshold,
+    }
+  }
+
+  function recentMove(taskId: string, now: number): MoveRecord | undefined {
+    const record = moves.get(taskId)
+    return record && now - record.at < settings.cooldownMs ? record : undefined
+  }
+
+  /** Not a move the host has yet to answer (the task still sits where it was moved from). */
+  function awaitingHost(task: PendingTask, holder: string, now: number): boolean {
+    const record = recentMove(task.taskId, now)
+    return record !== undefined && record.fromAgentId === holder
+  }
+
+  function allowedTarget(task: PendingTask, holder: string, target: AgentSnapshot, now: number): boolean {
+    if (target.agentId === holder || !canRun(target, task)) return false
+    const record = recentMove(task.taskId, now)
+    return !(record && record.fromAgentId === target.agentId)
+  }
+
+  function rebalance(ctx: PlacementContext): Reassignment[] {
+    const { now } = ctx
+    for (const [taskId, record] of moves) if (now - record.at >= settings.cooldownMs) moves.delete(taskId)
+
+    const model = createExpectedCompletion(ctx, settings.priorServiceMs)
+    const analysis = analyseWith(ctx, model)
+    lastAnalysis = analysis
+    const out: Reassignment[] = []
+    const evacuatingIds = new Set(analysis.evacuating.map((e) => e.agentId))
+    const receivers = model.agents.filter((a) => !evacuatingIds.has(a.agentId))
+    // Each agent's remaining queue as this tick changes it.
+    const queues = new Map<string, PendingTask[]>()
+    for (const [agentId, queue] of ctx.queuedAt) queues.set(agentId, [...queue])
+
+    const move = (task: PendingTask, from: string, to: string, reason: string, gainMs: number, sourceMs: number) => {
+      const target = model.agent(to)!
+      out.push({ taskId: task.taskId, fromAgentId: from, toAgentId: to, reason, expectedGainMs: gainMs, at: now })
+      moves.set(task.taskId, { fromAgentId: from, toAgentId: to, at: now })
+      model.addWork(from, -sourceMs, -1)
+      model.addWork(to, model.serviceMs(target, task), 1)
+    }
+    const serviceAt = (agentId: string, task: PendingTask) => {
+      const agent = model.agent(agentId)
+      return agent ? model.serviceMs(agent, task) : 0
+    }
+    const capacityOf = (agentId: string) => Math.max(1, model.agent(agentId)?.capacity ?? 1)
+
+    // Evacuation: every queued task of a failing, slow or departed agent, to where it is expected to finish first.
+    // Oldest first, so the receivers queue them in their original order.
+    for (const { agentId: from } of analysis.evacuating) {
+      const queue = queues.get(from) ?? []
+      // Where each task would finish if it stayed: the work ahead of it in this queue, then its own service.
+      const ahead: number[] = []
+      let behind = 0
+      for (let i = queue.length - 1; i >= 0; i--) {
+        behind += serviceAt(from, queue[i])
+        ahead[i] = model.backlogMs(from) - behind
+      }
+      const kept: PendingTask[] = []
+      queue.forEach((task, i) => {
+        let best: AgentSnapshot | null = null
+        let bestMs = Number.POSITIVE_INFINITY
+        if (!awaitingHost(task, from, now))
+          for (const target of receivers) {
+            if (!allowedTarget(task, from, target, now)) continue
+            const ms = model.completionMs(target, task)
+            if (ms < bestMs) {
+              best = target
+              bestMs = ms
+            }
+          }
+        if (!best) {
+          kept.push(task)
+          return
+        }
+        const serviceMs = serviceAt(from, task)
+        move(task, from, best.agentId, 'evacuate', ahead[i] / capacityOf(from) + serviceMs - bestMs, serviceMs)
+      })
+      queues.set(from, kept)
+    }
+
+    if (!analysis.rebalancing) return out
+    for (let moved = 0; moved < settings.maxMovesPerTick; moved++) {
+      const loads = receivers.map((a) => model.occupancy(a.agentId) / Math.max(1, a.capacity))
+      const mean = loads.reduce((sum, load) => sum + load, 0) / Math.max(1, loads.length)
+      const sources = receivers.filter((_, i) => loads[i] > mean)
+      const targets = receivers.filter((_, i) => loads[i] < mean)
+      let best: { task: PendingTask; from: string; to: string; gainMs: number; sourceMs: number } | null = null
+      for (const source of sources) {
+        const from = source.agentId
+        const queue = queues.get(from) ?? []
+        let behind = 0
+        for (let i = queue.length - 1; i >= Math.max(0, queue.length - settings.scanDepth); i--) {
+          const task = queue[i]
+          const serviceMs = serviceAt(from, task)
+          behind += serviceMs
+          if (now - (task.assignedAt ?? task.queuedAt) < settings.minDwellMs) continue
+          if (awaitingHost(task, from, now)) continue
+          const hereMs = (model.backlogMs(from) - behind) / capacityOf(from) + serviceMs
+          for (const target of targets) {
+            if (!allowedTarget(task, from, target, now)) continue
+            const gainMs = hereMs - model.completionMs(target, task)
+            if (!best || gainMs > best.gainMs) best = { task, from, to: target.agentId, gainMs, sourceMs: serviceMs }
+          }
+        }
+      }
+      if (!best || best.gainMs <= settings.minGainMs) break
+      move(best.task, best.from, best.to, 'rebalance', best.gainMs, best.sourceMs)
+      const queue = queues.get(best.from)!
+      queue.splice(queue.indexOf(best.task), 1)
+    }
+    return out
+  }
+
+  return {
+    config: settings,
+    rebalance,
+    analyse: (ctx) => analyseWith(ctx, createExpectedCompletion(ctx, settings.priorServiceMs)),
+    get lastAnalysis() {
+      return lastAnalysis
+    },
+  }
+}
