@@ -1,4 +1,24 @@
 // The public API of swarm-perf: re-exports only.
+export type {
+  AlertRule,
+  Analyser,
+  Analysis,
+  AnalysisConfig,
+  AnalysisConfigInput,
+  AnalysisResult,
+  SlaRule,
+} from './analysis/index.js'
+export {
+  alertRuleSchema,
+  analysers,
+  analysisConfigSchema,
+  createAnalysis,
+  parseAnalysisConfig,
+  slaRuleSchema,
+} from './analysis/index.js'
+export { RobustAnomalyDetector } from './analysis/robust-anomaly.js'
+export type { AssignmentOptions, AssignmentResult } from './engine/solve-assignment.js'
+export { solveAssignment } from './engine/solve-assignment.js'
 export type { ConfigIssue, ErrorCode, SwarmError } from './model/errors.js'
 export { ConfigError, errorCodes } from './model/errors.js'
 export type {
@@ -10,6 +30,7 @@ export type {
   Insight,
   InsightKind,
   Prediction,
+  ServiceTimeDistribution,
   Severity,
   SlaStatus,
 } from './model/finding.js'

@@ -35,10 +35,14 @@ export interface Insight {
   value?: number
   threshold?: number
   at: number
+  /** Identity across ticks (kind, agent, subject): tells a new insight from one that continues. */
+  key?: string
 }
 
 export interface Alert {
   ruleId: string
+  /** Set for a per-agent rule (`agents.*.<path>`): the agent the alert is about. */
+  agentId?: string
   state: 'firing' | 'resolved'
   severity: Severity
   metric: string
@@ -66,6 +70,22 @@ export interface Prediction {
   drainMs: { estimate: number; low: number; high: number } | null
   /** Agents needed to meet the SLA target, with an interval. */
   agentsForSla: { estimate: number; low: number; high: number } | null
+  /** The learned service-time distribution behind the prediction (lognormal fit). */
+  serviceMs?: ServiceTimeDistribution | null
+  /** Estimated arrivals per minute (overall prediction only). */
+  arrivalsPerMin?: number | null
+  /** Host CPU share and memory bytes per in-flight task, when the host reports resources. */
+  resourcesPerTask?: { cpu: number | null; memoryBytes: number | null } | null
+}
+
+/** A lognormal service-time model: ln(serviceMs) ~ Normal(mu, sigma^2), learned from `samples` tasks. */
+export interface ServiceTimeDistribution {
+  mu: number
+  sigma: number
+  meanMs: number
+  p50Ms: number
+  p90Ms: number
+  samples: number
 }
 
 export type Action =

@@ -1,0 +1,89 @@
+import type { Action, Bottleneck, Insight, Prediction } from '../model/finding.js'
+import type { SwarmSnapshot } from '../model/snapshot.js'
+import { liveAgents, num } from './analyser.js'
+import type { AnalysisConfig } from './config.js'
+import { tasksToEqualise } from './imbalance.js'
+
+/**
+ * Typed actions a host can automate, from this tick's findings:
+ * - `evacuate(agentId)`: a critical slow-agent or failing-agent bottleneck (move its work away);
+ * - `investigate(agentId)`: a warning slow-agent or failing-agent bottleneck, or an anomaly / error spike naming an agent;
+ * - `rebalance`: an imbalance insight where moving queued tasks would even the load;
+ * - `scale-out(n)`: the agents predicted for the SLA exceed the live agents (n = estimate - live), or, without an
+ *   SLA target, the queue grows (n = agents that would hold it level);
+ * - `scale-in(n)`: even the pessimistic (high) agent estimate leaves at least `scaleInMinSurplus` agents spare, the
+ *   queue is empty and nothing is a bottleneck (n = live - max(high, minAgents)).
+ * One action per type and agent; evacuate supersedes investigate.
+ */
+export function deriveActions(
+  snapshot: SwarmSnapshot,
+  findings: { bottlenecks: Bottleneck[]; insights: Insight[]; predictions: Prediction[] },
+  config: AnalysisConfig,
+): Action[] {
+  const at = snapshot.at
+  const live = liveAgents(snapshot)
+  const liveIds = new Set(live.map((a) => a.agentId))
+  const evacuate = new Map<string, string>()
+  const investigate = new Map<string, string>()
+  for (const b of findings.bottlenecks) {
+    if (!b.agentId || !liveIds.has(b.agentId) || (b.kind !== 'slow-agent' && b.kind !== 'failing-agent')) continue
+    ;(b.severity === 'critical' ? evacuate : investigate).set(b.agentId, `${b.kind}: ${b.evidence}`)
+  }
+  for (const i of findings.insights) {
+    if (!i.agentId || !liveIds.has(i.agentId) || (i.kind !== 'anomaly' && i.kind !== 'error-spike')) continue
+    if (!investigate.has(i.agentId)) investigate.set(i.agentId, `${i.kind}: ${i.message}`)
+  }
+  const actions: Action[] = []
+  for (const [agentId, reason] of evacuate) actions.push({ type: 'evacuate', agentId, reason, at })
+  for (const [agentId, reason] of investigate)
+    if (!evacuate.has(agentId)) actions.push({ type: 'investigate', agentId, reason, at })
+
+  const imbalance = findings.insights.find((i) => i.kind === 'imbalance')
+  if (imbalance) {
+    const busiest = live.filter((a) => a.queued > 0).sort((a, b) => b.load - a.load)[0]
+    const idlest = [...live].sort((a, b) => a.load - b.load)[0]
+    if (busiest && idlest && busiest !== idlest && tasksToEqualise(busiest, idlest) > 0)
+      actions.push({ type: 'rebalance', reason: `${imbalance.message}: ${imbalance.recommendation}`, at })
+  }
+
+  const overall = findings.predictions.find((p) => p.kind === null)
+  const agents = overall?.agentsForSla
+  if (agents) {
+    if (agents.estimate > live.length) {
+      const n = agents.estimate - live.length
+      actions.push({
+        type: 'scale-out',
+        n,
+        reason: `${num(agents.estimate)} agents (${num(agents.low)}-${num(agents.high)}) predicted to meet the response target for ${num(overall.queuedTasks)} queued tasks; ${num(live.length)} live`,
+        at,
+      })
+    } else {
+      const keep = Math.max(agents.high, config.actions.minAgents)
+      const n = live.length - keep
+      const quiet = overall.queuedTasks === 0 && findings.bottlenecks.length === 0
+      if (quiet && n >= config.actions.scaleInMinSurplus)
+        actions.push({
+          type: 'scale-in',
+          n,
+          reason: `even the pessimistic estimate needs ${num(agents.high)} agents for the response target; ${num(live.length)} live, queue empty`,
+          at,
+        })
+    }
+  } else {
+    const growth = findings.insights.find((i) => i.kind === 'queue-growth')
+    const perAgent = live.length > 0 ? snapshot.swarm.throughputPerMin / live.length : 0
+    if (growth?.value !== undefined && perAgent > 0)
+      actions.push({
+        type: 'scale-out',
+        n: Math.ceil(growth.value / perAgent),
+        reason: `${growth.message}: ${growth.recommendation}`,
+        at,
+      })
+  }
+  return actions
+}
+
+/** Identity of an action across ticks: a repeated action is not new. */
+export function actionKey(action: Action): string {
+  return 'agentId' in action ? `${action.type}|${action.agentId}` : action.type
+}

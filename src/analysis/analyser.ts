@@ -1,0 +1,58 @@
+import type { Bottleneck, Finding, Insight, Severity } from '../model/finding.js'
+import type { AgentSnapshot, SwarmSnapshot } from '../model/snapshot.js'
+import type { AnalysisConfig } from './config.js'
+
+/**
+ * One analyser: pure, reads the new snapshot and the earlier ones (oldest first), returns findings. Anything an
+ * analyser needs to remember between ticks is derived from `history`, so analysers are plain functions; the few
+ * stateful parts (alert hysteresis, bottleneck `since`, SLA compliance) live in `createAnalysis`.
+ */
+export type Analyser = (snapshot: SwarmSnapshot, history: readonly SwarmSnapshot[], config: AnalysisConfig) => Finding[]
+
+/** Agents still in the swarm: an agent that has left gets no finding. */
+export function liveAgents(snapshot: SwarmSnapshot): AgentSnapshot[] {
+  return snapshot.agents.filter((a) => a.state !== 'left')
+}
+
+export function bottleneck(b: Bottleneck): Finding {
+  return { category: 'bottleneck', ...b }
+}
+
+export function insight(i: Insight): Finding {
+  return { category: 'insight', ...i }
+}
+
+/** Severity of a value above a threshold: critical from `critical` on. */
+export function severityAbove(value: number, critical: number): Severity {
+  return value >= critical ? 'critical' : 'warning'
+}
+
+/** Used memory as a share of total, or null when the host did not report it. */
+export function memoryRatio(snapshot: SwarmSnapshot): number | null {
+  const { memoryUsedBytes, memoryTotalBytes } = snapshot.swarm.resources
+  if (memoryUsedBytes === null || memoryTotalBytes === null || memoryTotalBytes <= 0) return null
+  return memoryUsedBytes / memoryTotalBytes
+}
+
+/** Numbers for people: thousands separators, at most 3 significant decimals. */
+export function num(value: number): string {
+  if (!Number.isFinite(value)) return String(value)
+  const abs = Math.abs(value)
+  if (abs >= 100 || Number.isInteger(value)) return Math.round(value).toLocaleString('en-US')
+  if (abs >= 1) return value.toFixed(1)
+  return value.toPrecision(2)
+}
+
+export function ms(value: number): string {
+  return value >= 10_000 ? `${num(value / 1000)} s` : `${num(value)} ms`
+}
+
+export function pct(value: number): string {
+  return `${num(value * 100)}%`
+}
+
+/** Tasks waiting to start: unassigned plus assigned-not-started (whichever way the host counts them). */
+export function queueDepth(snapshot: SwarmSnapshot): number {
+  const atAgents = snapshot.agents.reduce((s, a) => s + (a.state === 'left' ? 0 : a.queued), 0)
+  return Math.max(snapshot.swarm.tasksQueued, snapshot.queue.unassigned + atAgents)
+}

@@ -1,0 +1,106 @@
+import type { Finding } from '../model/finding.js'
+import { type Analyser, insight, liveAgents, ms, num, pct } from './analyser.js'
+import type { AnalysisConfig } from './config.js'
+import { type AnomalyVerdict, RobustAnomalyDetector, type RobustAnomalyOptions } from './robust-anomaly.js'
+import { agentSeries, type Point, throughputSeries } from './series.js'
+
+export function anomalyOptions(
+  config: AnalysisConfig,
+  direction: RobustAnomalyOptions['direction'],
+  absoluteScaleFloor = 0,
+): RobustAnomalyOptions {
+  const a = config.anomaly
+  return {
+    threshold: a.threshold,
+    consecutive: a.consecutive,
+    windowPoints: a.windowPoints,
+    minPoints: a.minPoints,
+    relativeScaleFloor: a.relativeScaleFloor,
+    absoluteScaleFloor,
+    direction,
+  }
+}
+
+/** The verdict on the last point of a series (all earlier points feed the trailing window). */
+export function lastVerdict(points: readonly Point[], options: RobustAnomalyOptions): AnomalyVerdict | null {
+  const detector = new RobustAnomalyDetector(options)
+  let verdict: AnomalyVerdict | null = null
+  for (const p of points) verdict = detector.push(p.value)
+  return verdict
+}
+
+/**
+ * `anomaly` insights from robust (median/MAD) detection, see robust-anomaly.ts: per live agent on service time
+ * (up is bad) and error rate (up is bad), and on swarm throughput (down is bad). Points are differences of
+ * consecutive snapshots (series.ts), so the whole state is in the history and the analyser stays pure.
+ */
+export const anomalies: Analyser = (snapshot, history, config) => {
+  const a = config.anomaly
+  const snapshots = [...history, snapshot]
+  const findings: Finding[] = []
+  const series = agentSeries(snapshots, a.tasksPerPoint)
+  const serviceOptions = anomalyOptions(config, 'up')
+  const errorOptions = anomalyOptions(config, 'up', a.errorRateScaleFloor)
+  for (const agent of liveAgents(snapshot)) {
+    const s = series.get(agent.agentId)
+    if (!s) continue
+    const service = lastVerdict(s.serviceMs, serviceOptions)
+    if (service?.anomalous && service.median !== null && service.z !== null) {
+      const last = s.serviceMs[s.serviceMs.length - 1]
+      findings.push(
+        insight({
+          kind: 'anomaly',
+          severity: 'warning',
+          agentId: agent.agentId,
+          message: `${agent.agentId} service time ${ms(last.value)} per task over its last ${num(last.tasks)} tasks against a median of ${ms(service.median)} (robust z ${num(service.z)}, ${num(service.run)} points in a row)`,
+          recommendation: `investigate ${agent.agentId}: its tasks take ${num(last.value / service.median)}x as long as before`,
+          value: last.value,
+          threshold: service.median + a.threshold * (service.scale ?? 0),
+          at: snapshot.at,
+          key: `anomaly|${agent.agentId}|serviceMs`,
+        }),
+      )
+    }
+    const errors = lastVerdict(s.errorRate, errorOptions)
+    if (errors?.anomalous && errors.median !== null && errors.z !== null) {
+      const last = s.errorRate[s.errorRate.length - 1]
+      findings.push(
+        insight({
+          kind: 'anomaly',
+          severity: 'warning',
+          agentId: agent.agentId,
+          message: `${agent.agentId} error rate ${pct(last.value)} over its last ${num(last.tasks)} tasks against a median of ${pct(errors.median)} (robust z ${num(errors.z)})`,
+          recommendation: `investigate ${agent.agentId}: ${num(Math.round(last.value * last.tasks))} of its last ${num(last.tasks)} tasks failed`,
+          value: last.value,
+          threshold: errors.median + a.threshold * (errors.scale ?? 0),
+          at: snapshot.at,
+          key: `anomaly|${agent.agentId}|errorRate`,
+        }),
+      )
+    }
+  }
+  const throughput = throughputSeries(snapshots, a.maxPointMs)
+  const verdict = lastVerdict(throughput, anomalyOptions(config, 'down'))
+  if (verdict?.anomalous && verdict.median !== null && verdict.z !== null) {
+    const last = throughput[throughput.length - 1]
+    findings.push(
+      insight({
+        kind: 'anomaly',
+        severity: 'warning',
+        message: `swarm throughput ${num(last.value)}/min against a median of ${num(verdict.median)}/min (robust z ${num(verdict.z)})`,
+        recommendation: `investigate the drop of ${num(verdict.median - last.value)} completions/min: check the agents with the lowest throughput (${liveAgents(
+          snapshot,
+        )
+          .sort((x, y) => x.throughputPerMin - y.throughputPerMin)
+          .slice(0, 3)
+          .map((x) => `${x.agentId} ${num(x.throughputPerMin)}/min`)
+          .join(', ')})`,
+        value: last.value,
+        threshold: verdict.median - a.threshold * (verdict.scale ?? 0),
+        at: snapshot.at,
+        key: 'anomaly|swarm|throughput',
+      }),
+    )
+  }
+  return findings
+}

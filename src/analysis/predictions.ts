@@ -1,0 +1,172 @@
+import type { Finding, Prediction } from '../model/finding.js'
+import type { SwarmSnapshot } from '../model/snapshot.js'
+import { type Analyser, liveAgents, queueDepth } from './analyser.js'
+import type { AnalysisConfig } from './config.js'
+import { agentsForTarget, predictDrain, type ServiceMoments } from './queue-model.js'
+import { learnServiceTimes, lognormal, lognormalVariance } from './service-time-model.js'
+import { snapshotBefore } from './throughput-degradation.js'
+
+const finished = (s: SwarmSnapshot) => s.swarm.tasksCompleted + s.swarm.tasksFailed + s.swarm.tasksCancelled
+
+/** The response-time target for the queued work: configured, or the first SLA rule on swarm.responseMs. */
+export function responseTarget(config: AnalysisConfig): number | null {
+  if (config.prediction.responseTargetMs !== undefined) return config.prediction.responseTargetMs
+  const rule = config.slas.find((r) => r.metric.startsWith('swarm.responseMs.') && (r.op === '<' || r.op === '<='))
+  return rule ? rule.threshold : null
+}
+
+/** Least-squares slope of y on x (resource per in-flight task); the ratio when x never varied. */
+function perTask(points: Array<{ x: number; y: number }>): number | null {
+  if (points.length === 0) return null
+  const n = points.length
+  const mx = points.reduce((s, p) => s + p.x, 0) / n
+  const my = points.reduce((s, p) => s + p.y, 0) / n
+  const sxx = points.reduce((s, p) => s + (p.x - mx) ** 2, 0)
+  if (sxx > 0) return Math.max(0, points.reduce((s, p) => s + (p.x - mx) * (p.y - my), 0) / sxx)
+  return mx > 0 ? my / mx : null
+}
+
+/**
+ * Predictions for the queued work. Service times per task kind are learned as lognormals (service-time-model.ts);
+ * the queue's mix of kinds is taken as the mix finished over the last window. Arrivals over that window are
+ * queue growth plus tasks started. Overall (`kind: null`): time to drain the queue with the live agents' slots
+ * and the agents needed for the last queued task to complete within the response target, each with a
+ * `confidence` interval (queue-model.ts). Per kind: its estimated share of the queue and the time that share
+ * takes when served first on every slot.
+ */
+export const predictions: Analyser = (snapshot, history, config) => {
+  const c = config.prediction
+  const snapshots = [...history, snapshot]
+  const distributions = learnServiceTimes(snapshots, c.minCompleted)
+  const queued = queueDepth(snapshot)
+  const live = liveAgents(snapshot)
+  const slots = live.reduce((s, a) => s + a.capacity, 0)
+
+  const baseline = snapshotBefore(history, snapshot.at, snapshot.window.durationMs)
+  const spanMs = baseline ? snapshot.at - baseline.at : 0
+  const arrivalsSeen = baseline
+    ? Math.max(
+        0,
+        queued -
+          queueDepth(baseline) +
+          finished(snapshot) -
+          finished(baseline) +
+          snapshot.swarm.tasksInFlight -
+          baseline.swarm.tasksInFlight,
+      )
+    : 0
+  const arrivalsPerMs = spanMs > 0 ? arrivalsSeen / spanMs : 0
+
+  // Mix of kinds: finished over the last window, or over the lifetime when nothing finished in it.
+  const recent = new Map<string, number>()
+  for (const k of snapshot.kinds) {
+    if (!distributions.has(k.kind)) continue
+    const before = baseline?.kinds.find((b) => b.kind === k.kind)
+    recent.set(k.kind, k.completed + k.failed - (before ? before.completed + before.failed : 0))
+  }
+  let total = [...recent.values()].reduce((s, v) => s + v, 0)
+  if (!(total > 0)) {
+    for (const k of snapshot.kinds) if (distributions.has(k.kind)) recent.set(k.kind, k.completed + k.failed)
+    total = [...recent.values()].reduce((s, v) => s + v, 0)
+  }
+
+  const resources = resourcesPerTask(snapshots)
+  if (distributions.size === 0 || !(total > 0)) {
+    return [
+      prediction({
+        kind: null,
+        queuedTasks: queued,
+        drainMs: null,
+        agentsForSla: null,
+        serviceMs: null,
+        arrivalsPerMin: arrivalsPerMs * 60_000,
+        resourcesPerTask: resources,
+      }),
+    ]
+  }
+
+  let mean = 0
+  let second = 0
+  let samples = 0
+  for (const [kind, share] of recent) {
+    const d = distributions.get(kind)!
+    const w = share / total
+    mean += w * d.meanMs
+    second += w * (lognormalVariance(d) + d.meanMs * d.meanMs)
+    samples += d.samples
+  }
+  const mixture: ServiceMoments = { meanMs: mean, varianceMs2: Math.max(0, second - mean * mean), samples }
+  const drainMs = predictDrain({
+    queued,
+    slots,
+    service: mixture,
+    arrivalsPerMs,
+    arrivalsSeen,
+    spanMs,
+    confidence: c.confidence,
+  })
+  const target = responseTarget(config)
+  const agentsForSla =
+    target === null || live.length === 0
+      ? null
+      : agentsForTarget({
+          queued,
+          slotsPerAgent: slots / live.length,
+          service: mixture,
+          arrivalsPerMs,
+          targetMs: target,
+          confidence: c.confidence,
+          maxAgents: c.maxAgents,
+        })
+  const s2 = Math.log(1 + mixture.varianceMs2 / (mean * mean))
+  const findings: Finding[] = [
+    prediction({
+      kind: null,
+      queuedTasks: queued,
+      drainMs,
+      agentsForSla,
+      serviceMs: lognormal(Math.log(mean) - s2 / 2, Math.sqrt(s2), samples),
+      arrivalsPerMin: arrivalsPerMs * 60_000,
+      resourcesPerTask: resources,
+    }),
+  ]
+  for (const [kind, share] of recent) {
+    const d = distributions.get(kind)!
+    const w = share / total
+    const kindQueued = Math.round(queued * w)
+    findings.push(
+      prediction({
+        kind,
+        queuedTasks: kindQueued,
+        drainMs: predictDrain({
+          queued: kindQueued,
+          slots,
+          service: { meanMs: d.meanMs, varianceMs2: lognormalVariance(d), samples: d.samples },
+          arrivalsPerMs: arrivalsPerMs * w,
+          arrivalsSeen: arrivalsSeen * w,
+          spanMs,
+          confidence: c.confidence,
+        }),
+        agentsForSla: null,
+        serviceMs: d,
+      }),
+    )
+  }
+  return findings
+}
+
+function prediction(p: Prediction): Finding {
+  return { category: 'prediction', ...p }
+}
+
+function resourcesPerTask(snapshots: readonly SwarmSnapshot[]): Prediction['resourcesPerTask'] {
+  const cpu: Array<{ x: number; y: number }> = []
+  const memory: Array<{ x: number; y: number }> = []
+  for (const s of snapshots) {
+    const r = s.swarm.resources
+    if (r.cpu !== null) cpu.push({ x: s.swarm.tasksInFlight, y: r.cpu })
+    if (r.memoryUsedBytes !== null) memory.push({ x: s.swarm.tasksInFlight, y: r.memoryUsedBytes })
+  }
+  if (cpu.length === 0 && memory.length === 0) return null
+  return { cpu: perTask(cpu), memoryBytes: perTask(memory) }
+}
