@@ -7,3 +7,5 @@ export const ABI_VERSION: i32 = 1
 export function abiVersion(): i32 {
   return ABI_VERSION
 }
+
+export * from './assignment'
