@@ -1,0 +1,52 @@
+import { createReadStream } from 'node:fs'
+import { createInterface } from 'node:readline'
+import type { Readable } from 'node:stream'
+import { Observable, Subject } from 'rxjs'
+import { errorCodes, type SwarmError } from '../model/errors.js'
+import type { HostAdapter } from '../model/host-adapter.js'
+
+/**
+ * Replays a recorded log: one SwarmEvent per line (blank lines skipped). A line that is not JSON is reported
+ * on errors$ with its line number and the rest is processed; a line that is JSON but not a valid event is
+ * reported by the monitor, also with its line number (`lineOf`). The stream completes at the end of the file,
+ * so a replay ends by itself.
+ */
+export function fromJsonl(source: string | Readable): HostAdapter {
+  const lines = new WeakMap<object, number>()
+  const errors$ = new Subject<SwarmError>()
+  const events$ = new Observable<unknown>((subscriber) => {
+    const input = typeof source === 'string' ? createReadStream(source, { encoding: 'utf8' }) : source
+    const reader = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })
+    let line = 0
+    reader.on('line', (text) => {
+      line++
+      if (text.trim() === '') return
+      let value: unknown
+      try {
+        value = JSON.parse(text)
+      } catch (error) {
+        errors$.next({
+          code: errorCodes.jsonParse,
+          message: `line ${line} is not JSON (${error instanceof Error ? error.message : String(error)}); each line must be one SwarmEvent object`,
+          line,
+          event: text.length > 200 ? `${text.slice(0, 200)}...` : text,
+        })
+        return
+      }
+      if (typeof value === 'object' && value !== null) lines.set(value, line)
+      subscriber.next(value)
+    })
+    reader.on('close', () => {
+      errors$.complete()
+      subscriber.complete()
+    })
+    input.on('error', (error) => subscriber.error(error))
+    return () => reader.close()
+  })
+  return {
+    name: typeof source === 'string' ? `jsonl:${source}` : 'jsonl',
+    events$,
+    errors$,
+    lineOf: (event) => (typeof event === 'object' && event !== null ? lines.get(event) : undefined),
+  }
+}
