@@ -275,11 +275,11 @@ describe('solveAssignment input errors', () => {
     expect(() => solveAssignment(new Float64Array(4), 2, 2, { capacities: Uint32Array.of(1) })).toThrow(
       /capacities has 1 entries, expected one per column \(2\)/,
     )
-    expect(() =>
-      solveAssignment(new Float64Array(4), 2, 2, { capacities: [1, 1] as unknown as Uint32Array }),
-    ).toThrow(/capacities must be a Uint32Array/)
-    expect(() =>
-      solveAssignment(new Float64Array(4), 2, 2, { method: 'fast' as unknown as 'auto' }),
-    ).toThrow(/method must be/)
+    expect(() => solveAssignment(new Float64Array(4), 2, 2, { capacities: [1, 1] as unknown as Uint32Array })).toThrow(
+      /capacities must be a Uint32Array/,
+    )
+    expect(() => solveAssignment(new Float64Array(4), 2, 2, { method: 'fast' as unknown as 'auto' })).toThrow(
+      /method must be/,
+    )
   })
 })

@@ -83,7 +83,9 @@ export function parseJsonAssignment(text: string): AssignmentInstance {
   const cols = rows === 0 ? (parsed.capacities?.length ?? 0) : parsed.costs[0].length
   const ragged = parsed.costs.findIndex((row) => row.length !== cols)
   if (ragged >= 0) {
-    throw new SyntaxError(`assignment JSON: costs[${ragged}] has ${parsed.costs[ragged].length} entries, row 0 has ${cols}`)
+    throw new SyntaxError(
+      `assignment JSON: costs[${ragged}] has ${parsed.costs[ragged].length} entries, row 0 has ${cols}`,
+    )
   }
   if (parsed.capacities && parsed.capacities.length !== cols) {
     throw new SyntaxError(`assignment JSON: capacities has ${parsed.capacities.length} entries, expected ${cols}`)
