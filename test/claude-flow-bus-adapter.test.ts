@@ -278,7 +278,7 @@ describe('claudeFlowBusAdapter on a real @claude-flow/shared/core orchestrator',
 
     let completed = false
     adapter.events$.subscribe({ complete: () => (completed = true) })
-    adapter.dispose?.()
+    adapter.dispose()
     expect(completed).toBe(true)
     expect(eventBus.listenerCount('*')).toBe(0)
   })

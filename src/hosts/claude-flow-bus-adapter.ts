@@ -1,7 +1,4 @@
-import type { Observable } from 'rxjs'
-import type { SwarmError } from '../model/errors.js'
-import type { HostAdapter } from '../model/host-adapter.js'
-import { type FromEventEmitterOptions, fromEventEmitter } from './from-event-emitter.js'
+import { type EmitterHostAdapter, type FromEventEmitterOptions, fromEventEmitter } from './from-event-emitter.js'
 import {
   type ClaudeFlowBus,
   type ClaudeFlowBusMappingOptions,
@@ -25,7 +22,7 @@ export interface ClaudeFlowBusAdapterOptions extends ClaudeFlowBusMappingOptions
 export function claudeFlowBusAdapter(
   bus: ClaudeFlowBus,
   options: ClaudeFlowBusAdapterOptions = {},
-): HostAdapter & { readonly errors$: Observable<SwarmError>; readonly definitions: Readonly<Record<string, string>> } {
+): EmitterHostAdapter {
   const { now, ...mapping } = options
   return fromEventEmitter(bus, claudeFlowBusMapping(mapping), now ? { now } : {})
 }

@@ -92,6 +92,14 @@ export interface FromEventEmitterOptions<E> {
   name?: string
 }
 
+/** What `fromEventEmitter` returns: a HostAdapter whose optional parts are all there. */
+export interface EmitterHostAdapter extends HostAdapter {
+  readonly errors$: Observable<SwarmError>
+  readonly definitions: Readonly<Record<string, string>>
+  apply(reassignment: Reassignment): Promise<void>
+  dispose(): void
+}
+
 const recentIdLimit = 10_000
 const endEvents = new Set(['task:completed', 'task:failed', 'task:cancelled'])
 
@@ -112,7 +120,7 @@ export function fromEventEmitter<E extends object = EmitterLike>(
   emitter: E,
   mapping: EventEmitterMapping<E>,
   options: FromEventEmitterOptions<E> = {},
-): HostAdapter & { readonly errors$: Observable<SwarmError>; readonly definitions: Readonly<Record<string, string>> } {
+): EmitterHostAdapter {
   const now = options.now ?? Date.now
   const applyToHost = options.apply ?? mapping.apply
   const errors = new Subject<SwarmError>()
