@@ -77,6 +77,8 @@ export function snapshot(agents: AgentSnapshot[], kinds: KindSnapshot[] = [], at
       messageLatencyMs: { p50: null, p95: null, p99: null },
       consensus: { rounds: 0, p95Ms: null, agreementRate: null },
       resources: { cpu: null, memoryUsedBytes: null, memoryTotalBytes: null, loadAverage: null },
+      reportedQueueDepth: null,
+      reassignments: { emitted: 0, applied: 0, refused: 0 },
       eventsValid: 0,
       eventsInvalid: 0,
     },

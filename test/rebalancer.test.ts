@@ -1,0 +1,274 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { ConfigError } from '../src/model/errors.js'
+import type { PendingTask } from '../src/model/strategy.js'
+import { createRebalancer, rebalancerConfigSchema } from '../src/strategies/index.js'
+import { type AgentSpec, context, task, tasks } from './strategies-fixtures.js'
+
+const ids = (moves: { taskId: string }[]) => moves.map((m) => m.taskId)
+
+/** a: one running and six queued (t0..t5, assigned at 0); every task takes 100 ms everywhere. */
+function overloaded(now: number, extra: AgentSpec[] = [{ id: 'b', meanMs: 100 }], queued?: PendingTask[]) {
+  return context({
+    agents: [{ id: 'a', meanMs: 100, inFlight: 1 }, ...extra],
+    queued: { a: queued ?? tasks(6) },
+    now,
+  })
+}
+
+describe('workload analysis', () => {
+  it('reports loads, their mean and coefficient of variation, overloaded and underloaded agents', () => {
+    const ctx = context({
+      agents: [
+        { id: 'a', capacity: 2, inFlight: 2, queued: 4 },
+        { id: 'b', inFlight: 1 },
+        { id: 'c' },
+        { id: 'd', capacity: 3 },
+        { id: 'gone', state: 'left', inFlight: 5 },
+      ],
+    })
+    const analysis = createRebalancer().analyse(ctx)
+    expect(analysis.loads).toEqual({ a: 3, b: 1, c: 0, d: 0 })
+    expect(analysis.meanLoad).toBe(1)
+    expect(analysis.imbalance).toBeCloseTo(Math.sqrt(6 / 4), 12)
+    expect(analysis.overloaded).toEqual(['a'])
+    expect(analysis.underloaded).toEqual(['c', 'd'])
+    expect(analysis.rebalancing).toBe(true)
+    expect(createRebalancer({ imbalanceThreshold: 1.3 }).analyse(ctx).rebalancing).toBe(false)
+  })
+
+  it('rejects a bad configuration naming every wrong field', () => {
+    expect(() => createRebalancer({ imbalanceThreshold: -1, evacuation: { slowFactor: 0.5 } })).toThrow(ConfigError)
+    expect(() => createRebalancer({ imbalanceThreshold: -1, evacuation: { slowFactor: 0.5 } })).toThrow(
+      /imbalanceThreshold: .*; evacuation\.slowFactor: /,
+    )
+    expect(rebalancerConfigSchema.parse({}).evacuation.minSamples).toBe(10)
+  })
+})
+
+describe('rebalance', () => {
+  it('moves queued tasks from the tail of an overloaded agent to idle ones while the gain is worth it', () => {
+    const rebalancer = createRebalancer({ minGainMs: 50, maxMovesPerTick: 10 })
+    const moves = rebalancer.rebalance(
+      overloaded(10_000, [
+        { id: 'b', meanMs: 100 },
+        { id: 'c', meanMs: 100 },
+      ]),
+    )
+    // t5 would finish at 700 on a, 100 on b (gain 600); then t4 600 -> c 100; t3 500 -> b 200; t2 400 -> c 200;
+    // t1 300 -> 300 gains nothing.
+    expect(moves.map((m) => [m.taskId, m.fromAgentId, m.toAgentId, m.expectedGainMs])).toEqual([
+      ['t5', 'a', 'b', 600],
+      ['t4', 'a', 'c', 500],
+      ['t3', 'a', 'b', 300],
+      ['t2', 'a', 'c', 200],
+    ])
+    expect(moves.every((m) => m.reason === 'rebalance' && m.at === 10_000)).toBe(true)
+  })
+
+  it('does nothing while the imbalance is at or under the threshold', () => {
+    const ctx = overloaded(10_000)
+    expect(createRebalancer({ minGainMs: 0, imbalanceThreshold: 1 }).rebalance(ctx)).toEqual([])
+    expect(createRebalancer({ minGainMs: 0, imbalanceThreshold: 0.99 }).rebalance(ctx).length).toBeGreaterThan(0)
+  })
+
+  it('makes at most maxMovesPerTick moves per tick', () => {
+    const ctx = overloaded(10_000, [
+      { id: 'b', meanMs: 100 },
+      { id: 'c', meanMs: 100 },
+    ])
+    expect(ids(createRebalancer({ minGainMs: 50, maxMovesPerTick: 2 }).rebalance(ctx))).toEqual(['t5', 't4'])
+    expect(createRebalancer({ minGainMs: 50, maxMovesPerTick: 0 }).rebalance(ctx)).toEqual([])
+  })
+
+  it('moves a task only when its expected gain exceeds the threshold', () => {
+    const ctx = overloaded(10_000)
+    expect(ids(createRebalancer({ minGainMs: 599 }).rebalance(ctx))).toEqual(['t5'])
+    expect(createRebalancer({ minGainMs: 600 }).rebalance(ctx)).toEqual([])
+  })
+
+  it('leaves a task at its agent for the minimum dwell time (virtual time)', () => {
+    const queued = tasks(6).map((t, i) => (i >= 4 ? { ...t, assignedAt: 8_000 } : t))
+    const config = { minGainMs: 50, minDwellMs: 5_000, maxMovesPerTick: 10 }
+    const early = createRebalancer(config).rebalance(overloaded(12_999, undefined, queued))
+    expect(ids(early)).toEqual(['t3', 't2'])
+    const later = createRebalancer(config).rebalance(overloaded(13_000, undefined, queued))
+    expect(ids(later)).toEqual(['t5', 't4', 't3'])
+  })
+
+  it('does not issue a move again while the host has not answered it', () => {
+    const rebalancer = createRebalancer({ minGainMs: 50, maxMovesPerTick: 2 })
+    const first = ids(rebalancer.rebalance(overloaded(10_000)))
+    expect(first).toEqual(['t5', 't4'])
+    // Same state a second later: the host has not applied them yet.
+    const second = ids(rebalancer.rebalance(overloaded(11_000)))
+    expect(second.length).toBeGreaterThan(0)
+    expect(second.filter((id) => first.includes(id))).toEqual([])
+  })
+
+  it('never moves a task back to the agent it left within the cooldown, and may after it', () => {
+    const rebalancer = createRebalancer({ minGainMs: 50, maxMovesPerTick: 10, cooldownMs: 60_000 })
+    expect(ids(rebalancer.rebalance(overloaded(10_000)))).toEqual(['t5', 't4', 't3'])
+    // The host applied the moves at 10 500; now b holds them among its own work and a is idle.
+    const movedIn = (id: string) => task(id, { assignedAt: 10_500 })
+    const afterMove = (now: number) =>
+      context({
+        agents: [
+          { id: 'a', meanMs: 100 },
+          { id: 'b', meanMs: 100, inFlight: 1 },
+        ],
+        queued: { b: [movedIn('t3'), movedIn('t4'), task('x0'), task('x1'), movedIn('t5')] },
+        now,
+      })
+    const within = rebalancer.rebalance(afterMove(20_000))
+    expect(ids(within)).toEqual(['x1', 'x0'])
+    const after = createRebalancer({ minGainMs: 50, maxMovesPerTick: 10, cooldownMs: 60_000 })
+    expect(ids(after.rebalance(afterMove(20_000)))[0]).toBe('t5')
+    expect(ids(rebalancer.rebalance(afterMove(70_000)))[0]).toBe('t5')
+  })
+
+  it('respects capabilities when choosing where to move', () => {
+    const ctx = context({
+      agents: [
+        { id: 'a', meanMs: 100, inFlight: 1, capabilities: ['gpu'] },
+        { id: 'b', meanMs: 100 },
+      ],
+      queued: { a: tasks(6, 'g', { requiredCapabilities: ['gpu'] }) },
+      now: 10_000,
+    })
+    expect(createRebalancer({ minGainMs: 0 }).rebalance(ctx)).toEqual([])
+  })
+})
+
+describe('evacuation', () => {
+  const failing: AgentSpec = { id: 'f', meanMs: 100, completed: 2, failed: 10, capabilities: ['gpu'] }
+  const evacuationCtx = (f: AgentSpec) =>
+    context({
+      agents: [f, { id: 'fast', meanMs: 100 }, { id: 'slow', meanMs: 1000 }],
+      queued: { f: [...tasks(5, 'e', { assignedAt: 9_999 }), task('gpu', { requiredCapabilities: ['gpu'] })] },
+      now: 10_000,
+    })
+
+  it('moves every queued task of a failing agent to the best other agents, ignoring dwell, move cap and imbalance', () => {
+    const rebalancer = createRebalancer({ maxMovesPerTick: 1, imbalanceThreshold: 100 })
+    const moves = rebalancer.rebalance(evacuationCtx(failing))
+    expect(moves.map((m) => [m.taskId, m.fromAgentId, m.toAgentId, m.reason])).toEqual(
+      ['e0', 'e1', 'e2', 'e3', 'e4'].map((id) => [id, 'f', 'fast', 'evacuate']),
+    )
+    // The gpu task has nowhere else to go: it stays.
+    expect(rebalancer.lastAnalysis?.evacuating).toEqual([
+      { agentId: 'f', cause: 'failing', value: 2 / 12, threshold: 0.5 },
+    ])
+  })
+
+  it('waits for enough finished tasks before calling an agent failing', () => {
+    expect(
+      createRebalancer({ imbalanceThreshold: 100 }).rebalance(evacuationCtx({ ...failing, completed: 0, failed: 9 })),
+    ).toEqual([])
+  })
+
+  it('evacuates an agent far slower than the rest of the fleet for the same kinds', () => {
+    const ctx = context({
+      agents: [
+        { id: 's', kinds: { build: { meanMs: 5000, completed: 20 } }, meanMs: 5000, completed: 20 },
+        { id: 'b', kinds: { build: 100 }, meanMs: 100, completed: 10 },
+        { id: 'c', kinds: { build: 120 }, meanMs: 120, completed: 10 },
+      ],
+      queued: { s: tasks(2, 'k', { kind: 'build' }) },
+      now: 10_000,
+    })
+    const rebalancer = createRebalancer({ imbalanceThreshold: 100 })
+    const moves = rebalancer.rebalance(ctx)
+    expect(moves.map((m) => [m.taskId, m.toAgentId, m.reason])).toEqual([
+      ['k0', 'b', 'evacuate'],
+      ['k1', 'c', 'evacuate'],
+    ])
+    expect(rebalancer.lastAnalysis?.evacuating[0]).toMatchObject({ agentId: 's', cause: 'slow', threshold: 4 })
+    expect(rebalancer.lastAnalysis?.evacuating[0].value).toBeCloseTo(5000 / 110, 9)
+    expect(createRebalancer({ imbalanceThreshold: 100, evacuation: { slowFactor: 50 } }).rebalance(ctx)).toEqual([])
+  })
+
+  it('empties an agent that has left but still holds queued tasks, even with evacuation disabled', () => {
+    const ctx = context({
+      agents: [{ id: 'gone', state: 'left', meanMs: 100 }, { id: 'b', meanMs: 100 }, failing],
+      queued: { gone: tasks(2, 'l'), f: tasks(1, 'q') },
+      now: 0,
+    })
+    const moves = createRebalancer({ evacuation: { enabled: false } }).rebalance(ctx)
+    expect(moves.map((m) => [m.taskId, m.fromAgentId, m.reason])).toEqual([
+      ['l0', 'gone', 'evacuate'],
+      ['l1', 'gone', 'evacuate'],
+    ])
+    expect(moves.every((m) => m.toAgentId !== 'gone')).toBe(true)
+  })
+})
+
+describe('rebalancer on random contexts over virtual time', () => {
+  const capabilityNames = ['code', 'gpu']
+  const agentArb = fc.record({
+    capacity: fc.integer({ min: 1, max: 3 }),
+    capabilities: fc.subarray(capabilityNames),
+    state: fc.constantFrom<'idle' | 'busy' | 'left'>('idle', 'busy', 'busy', 'left'),
+    inFlight: fc.integer({ min: 0, max: 3 }),
+    meanMs: fc.option(fc.integer({ min: 10, max: 3000 }), { nil: null }),
+    completed: fc.integer({ min: 0, max: 30 }),
+    failed: fc.integer({ min: 0, max: 30 }),
+  })
+  const queuedArb = fc.array(
+    fc.record({
+      requiredCapabilities: fc.subarray(capabilityNames, { maxLength: 1 }),
+      assignedAt: fc.integer({ min: 0, max: 20_000 }),
+    }),
+    { maxLength: 10 },
+  )
+  const scenarioArb = fc.record({
+    agents: fc.array(agentArb, { minLength: 1, maxLength: 5 }),
+    queues: fc.array(queuedArb, { minLength: 5, maxLength: 5 }),
+    ticks: fc.array(fc.integer({ min: 0, max: 30_000 }), { minLength: 1, maxLength: 5 }),
+    maxMovesPerTick: fc.integer({ min: 0, max: 4 }),
+  })
+
+  it('only ever moves queued tasks, from where they are, to a different live capable agent, within the cap', () => {
+    fc.assert(
+      fc.property(scenarioArb, ({ agents, queues, ticks, maxMovesPerTick }) => {
+        const rebalancer = createRebalancer({ minGainMs: 0, minDwellMs: 1_000, maxMovesPerTick })
+        const specs = agents.map((a, i): AgentSpec => ({ id: `a${i}`, ...a }))
+        const queued: Record<string, PendingTask[]> = {}
+        specs.forEach((a, i) => {
+          queued[a.id] = queues[i].map((q, j) => task(`${a.id}-q${j}`, q))
+        })
+        let now = 20_000
+        for (const step of ticks) {
+          now += step
+          const ctx = context({ agents: specs, queued, now })
+          const moves = rebalancer.rebalance(ctx)
+          const moved = new Set<string>()
+          for (const move of moves) {
+            const holder = ctx.queuedAt.get(move.fromAgentId!)
+            const queuedTask = holder?.find((t) => t.taskId === move.taskId)
+            expect(queuedTask, 'a move names a queued task where it is').toBeDefined()
+            expect(moved.has(move.taskId)).toBe(false)
+            moved.add(move.taskId)
+            const target = ctx.snapshot.agents.find((a) => a.agentId === move.toAgentId)!
+            expect(target.state).not.toBe('left')
+            expect(move.toAgentId).not.toBe(move.fromAgentId)
+            for (const c of queuedTask!.requiredCapabilities) expect(target.capabilities).toContain(c)
+            if (move.reason === 'rebalance') {
+              expect(now - queuedTask!.assignedAt!).toBeGreaterThanOrEqual(1_000)
+              expect(move.expectedGainMs).toBeGreaterThan(0)
+            } else expect(move.reason).toBe('evacuate')
+          }
+          expect(moves.filter((m) => m.reason === 'rebalance').length).toBeLessThanOrEqual(maxMovesPerTick)
+          // The host applies every move: the next tick sees the tasks at their new agents, assigned now.
+          for (const move of moves) {
+            const from = queued[move.fromAgentId!]
+            const index = from.findIndex((t) => t.taskId === move.taskId)
+            const [t] = from.splice(index, 1)
+            queued[move.toAgentId].push({ ...t, assignedAt: now })
+          }
+        }
+      }),
+      { numRuns: 300 },
+    )
+  })
+})
