@@ -52,3 +52,30 @@ export type {
 export type { PendingTask, PlacementContext, Strategy } from './model/strategy.js'
 export type { EventOf, SwarmEvent, SwarmEventType } from './model/swarm-event.js'
 export { swarmEventSchema, swarmEventTypes } from './model/swarm-event.js'
+export type {
+  Evacuation,
+  ExpectedCompletionModel,
+  Rebalancer,
+  RebalancerConfig,
+  RebalancerConfigInput,
+  StrategyName,
+  StrategyOptions,
+  StrategyOptionsInput,
+  WorkloadAnalysis,
+} from './strategies/index.js'
+export {
+  capabilityBased,
+  createExpectedCompletion,
+  createRebalancer,
+  createStrategy,
+  leastLoaded,
+  optimal,
+  performanceBased,
+  rebalancerConfigSchema,
+  roundRobin,
+  strategies,
+  strategyNameSchema,
+  strategyNames,
+  strategyOptionsSchema,
+  totalExpectedCompletionMs,
+} from './strategies/index.js'

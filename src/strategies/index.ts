@@ -67,5 +67,5 @@ export {
 export { leastLoaded } from './least-loaded.js'
 export { optimal } from './optimal.js'
 export { performanceBased } from './performance-based.js'
-export { createRebalancer, type Rebalancer, type WorkloadAnalysis } from './rebalancer.js'
+export { createRebalancer, type Evacuation, type Rebalancer, type WorkloadAnalysis } from './rebalancer.js'
 export { roundRobin } from './round-robin.js'
