@@ -65,7 +65,7 @@ function expectValid(
     sum += costs[i * cols + c]
     assigned++
   })
-  used.forEach((u, c) => expect(u).toBeLessThanOrEqual(capacities[c]))
+  for (let c = 0; c < cols; c++) expect(used[c]).toBeLessThanOrEqual(capacities[c])
   if (result.feasible) expect(result.cost).toBe(sum)
   return assigned
 }
