@@ -22,10 +22,13 @@ export function holt(points: readonly { at: number; value: number }[], alpha: nu
     const { at, value } = points[i]
     const dt = at - state.at
     if (!(dt > 0)) continue
+    if (state.points === 1) {
+      // The first step seeds level and trend from the first two points instead of smoothing in from zero.
+      state = { level: value, trend: (value - state.level) / dt, at, points: 2 }
+      continue
+    }
     const level = alpha * value + (1 - alpha) * (state.level + state.trend * dt)
-    // The first step seeds the trend with the observed slope instead of smoothing it in from zero.
-    const slope = (level - state.level) / dt
-    const trend = state.points === 1 ? (value - state.level) / dt : beta * slope + (1 - beta) * state.trend
+    const trend = beta * ((level - state.level) / dt) + (1 - beta) * state.trend
     state = { level, trend, at, points: state.points + 1 }
   }
   return state
