@@ -122,16 +122,16 @@ export const scenarios: Record<string, ScenarioInput> = {
   churn: {
     name: 'churn',
     description:
-      '10 agents, 150 tasks at 50/min; from 10 s on agents leave and fresh ones join, about 3 of each per minute.',
+      '10 agents, 150 tasks at 50/min; from 10 s on agents leave and fresh ones join, about 5 of each per minute.',
     seed: 1,
     agents: fleet(10),
     kinds,
     arrivals: [{ type: 'poisson', fromMs: 0, ratePerMin: 50, count: 150 }],
     churn: {
       fromMs: 10000,
-      untilMs: 180000,
-      leaveRatePerMin: 3,
-      joinRatePerMin: 3,
+      untilMs: 170000,
+      leaveRatePerMin: 5,
+      joinRatePerMin: 5,
       minAgents: 5,
       joiner: {
         ...(fleetTypes.senior as AgentGroup),
