@@ -40,7 +40,7 @@ export function fromJsonl(source: string | Readable): HostAdapter {
       errors$.complete()
       subscriber.complete()
     })
-    input.on('error', (error) => subscriber.error(error))
+    input.on('error', (error: Error) => subscriber.error(error))
     return () => reader.close()
   })
   return {

@@ -15,6 +15,8 @@ export const errorCodes = {
   outOfOrder: 'EVENT_OUT_OF_ORDER',
   /** The same event (same id) arrived twice. */
   duplicate: 'EVENT_DUPLICATE',
+  /** More agents are live (or departed within the window) than the configured `capacity`: raise it. */
+  agentCapacity: 'AGENT_CAPACITY',
   /** A line of a JSONL file is not JSON. */
   jsonParse: 'JSONL_PARSE',
   /** A plug-in (strategy, analyser, exporter, subscriber, adapter callback) threw. */

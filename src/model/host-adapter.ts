@@ -21,6 +21,8 @@ export interface HostAdapter {
    * host emits no start event). Optional; the monitor copies it into every snapshot's `definitions`.
    */
   readonly definitions?: Readonly<Record<string, string>>
+  /** Where an event came from, for error reports (e.g. the 1-based line of a JSONL file). Optional. */
+  lineOf?(event: unknown): number | undefined
   /** Apply a placement or move. May throw: the monitor catches it and reports it on `errors$`. */
   apply?(reassignment: Reassignment): void | Promise<void>
   dispose?(): void

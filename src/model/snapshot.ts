@@ -110,6 +110,10 @@ export interface SwarmSummary {
     memoryTotalBytes: number | null
     loadAverage: number | null
   }
+  /** Queue depth the host reported itself (queue:depth without agentId), when it does. */
+  reportedQueueDepth: number | null
+  /** Reassignments emitted by the monitor, and the host's answers, since the start. */
+  reassignments: { emitted: number; applied: number; refused: number }
   /** Events counted valid / reported invalid since the start. */
   eventsValid: number
   eventsInvalid: number

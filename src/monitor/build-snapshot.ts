@@ -1,0 +1,237 @@
+import type { AgentKindStats, AgentSnapshot, KindSnapshot, Percentiles, SwarmSnapshot } from '../model/snapshot.js'
+import type { SwarmMonitorConfig } from './config.js'
+import type { Ingest } from './ingest.js'
+
+const agentQs = [0.5, 0.9, 0.95, 0.99] as const
+const maxUnplaceableListed = 100
+
+const orNull = (v: number): number | null => (Number.isFinite(v) ? v : null)
+const round3 = (v: number): number => Math.round(v * 1000) / 1000
+
+/** Definitions every snapshot carries, so a reader knows what the figures mean. */
+export const baseDefinitions: Record<string, string> = {
+  serviceMs: 'task:started -> task:completed (or the durationMs the host reported), completed tasks only',
+  responseMs: 'task:queued (or the first event naming the task) -> task:completed, completed tasks only',
+  load: '(in-flight + queued) / capacity; queued includes placements awaiting the host',
+  imbalance: 'coefficient of variation (population) of load across live agents',
+  efficiency:
+    'weighted mean of speed, consistency and success, each smoothed toward 1 by priorSamples (README: Efficiency)',
+  throughputPerMin: 'completions in the rolling window divided by the time the window covers',
+  errorRate: 'failures / (completions + failures) in the rolling window',
+}
+
+/**
+ * Reads the state and the kernels into a plain, immutable snapshot. Analysis fields (bottlenecks, insights,
+ * alerts, sla, predictions) are left empty for the analysis stage to fill.
+ */
+export function buildSnapshot(
+  ingest: Ingest,
+  config: SwarmMonitorConfig,
+  at: number,
+  seq: number,
+  reassignmentsEmitted: number,
+  definitions: Record<string, string>,
+): SwarmSnapshot {
+  const { state, totals, measurements: m } = ingest
+  m.flush()
+  const slots = state.slotsInUse()
+  const windowCoveredMs = coveredMs(ingest, config, at)
+  const perMinute = windowCoveredMs > 0 ? 60_000 / windowCoveredMs : 0
+
+  // Loads and liveness into the scoring kernel, then one pass for efficiency and one for imbalance.
+  for (const agent of state.agents.values()) {
+    m.scoring.setLoad(agent.slot, agent.live ? (agent.inFlight + agent.queued) / agent.capacity : 0)
+  }
+  const fleetEfficiency = m.scoring.score(slots, config.efficiency.priorSamples, config.efficiency.weights)
+  const imbalance = m.scoring.imbalance(slots)
+
+  const kindNames = state.kindNames
+  const agents: AgentSnapshot[] = []
+  let windowCompleted = 0
+  let windowFailed = 0
+  let tasksQueued = state.unassigned.size
+  let tasksInFlight = 0
+  for (const agent of state.agents.values()) {
+    const slot = agent.slot
+    const completedInWindow = m.service.count(slot)
+    const failedInWindow = m.failures.get(slot)
+    windowCompleted += completedInWindow
+    windowFailed += failedInWindow
+    tasksQueued += agent.queued
+    tasksInFlight += agent.inFlight
+    const q = completedInWindow > 0 ? m.service.quantiles(slot, agentQs) : null
+    const byKind: Record<string, AgentKindStats> = {}
+    for (let k = 0; k < kindNames.length; k++) {
+      const completed = m.scoring.kindCompleted(slot, k)
+      const failed = m.scoring.kindFailed(slot, k)
+      if (completed === 0 && failed === 0) continue
+      byKind[kindNames[k]] = { completed, failed, meanServiceMs: orNull(m.scoring.kindMeanMs(slot, k)) }
+    }
+    const finished = agent.completed + agent.failed
+    const parts = m.scoring.parts(slot)
+    agents.push({
+      agentId: agent.id,
+      slot,
+      state: !agent.live ? 'left' : agent.inFlight > 0 ? 'busy' : 'idle',
+      role: agent.role,
+      capabilities: agent.capabilities,
+      capacity: agent.capacity,
+      inFlight: agent.inFlight,
+      queued: agent.queued,
+      load: agent.live ? (agent.inFlight + agent.queued) / agent.capacity : 0,
+      tasksCompleted: agent.completed,
+      tasksFailed: agent.failed,
+      successRate: finished > 0 ? agent.completed / finished : 1,
+      serviceMs: {
+        p50: q ? orNull(q[0]) : null,
+        p90: q ? orNull(q[1]) : null,
+        p95: q ? orNull(q[2]) : null,
+        p99: q ? orNull(q[3]) : null,
+        mean: completedInWindow > 0 ? Math.max(0, m.serviceSumMs.get(slot)) / completedInWindow : null,
+      },
+      throughputPerMin: completedInWindow * perMinute,
+      recoveryMs: agent.recoveries > 0 ? agent.recoverySumMs / agent.recoveries : null,
+      efficiency: agent.live ? round3(m.scoring.efficiency(slot)) : 0,
+      efficiencyParts: agent.live
+        ? { speed: round3(parts.speed), consistency: round3(parts.consistency), success: round3(parts.success) }
+        : { speed: 0, consistency: 0, success: 0 },
+      byKind,
+      serviceHistogram: {
+        boundsMs: config.bucketBoundsMs,
+        counts: Array.from(agent.serviceBuckets),
+        count: agent.completed,
+        sumMs: agent.serviceSumMs,
+      },
+      joinedAt: agent.joinedAt,
+      lastEventAt: agent.lastEventAt,
+    })
+  }
+
+  const kinds: KindSnapshot[] = kindNames.map((kind, k) => {
+    let completed = 0
+    let failed = 0
+    for (const agent of state.agents.values()) {
+      completed += m.scoring.kindCompleted(agent.slot, k)
+      failed += m.scoring.kindFailed(agent.slot, k)
+    }
+    return {
+      kind,
+      completed,
+      failed,
+      meanServiceMs: orNull(m.scoring.fleetKindMeanMs(k)),
+      p50ServiceMs: m.kinds.count(k) > 0 ? orNull(m.kinds.quantile(k, 0.5)) : null,
+    }
+  })
+
+  const elapsedMs = totals.firstEventAt === null ? 0 : at - totals.firstEventAt
+  const windowFinished = windowCompleted + windowFailed
+  const resources = totals.resources
+  let oldestQueuedAt = Number.POSITIVE_INFINITY
+  const unplaceable: Array<{ taskId: string; requiredCapabilities: string[] }> = []
+  for (const task of state.unassigned) {
+    if (task.queuedAt < oldestQueuedAt) oldestQueuedAt = task.queuedAt
+    if (unplaceable.length < maxUnplaceableListed && task.requiredCapabilities.length > 0) {
+      let fits = false
+      for (const agent of state.agents.values()) {
+        if (agent.live && state.hasCapabilities(agent, task.requiredCapabilities)) {
+          fits = true
+          break
+        }
+      }
+      if (!fits) unplaceable.push({ taskId: task.id, requiredCapabilities: [...task.requiredCapabilities] })
+    }
+  }
+
+  return {
+    at,
+    seq,
+    window: { durationMs: config.windowMs },
+    swarm: {
+      agents: state.liveAgents,
+      tasksQueued,
+      tasksInFlight,
+      tasksCompleted: totals.tasksCompleted,
+      tasksFailed: totals.tasksFailed,
+      tasksCancelled: totals.tasksCancelled,
+      throughputPerMin: windowCompleted * perMinute,
+      throughputHistoricalPerMin: elapsedMs > 0 ? (totals.tasksCompleted * 60_000) / elapsedMs : 0,
+      errorRate: windowFinished > 0 ? windowFailed / windowFinished : 0,
+      responseMs: fleetPercentiles((q) => m.response.quantile(0, q), m.response.count(0)),
+      serviceMs: fleetPercentiles((q) => m.service.fleetQuantile(q), windowCompleted),
+      imbalance,
+      efficiency: Number.isFinite(fleetEfficiency) ? round3(fleetEfficiency) : 0,
+      messageLatencyMs: pick3(fleetPercentiles((q) => m.messages.quantile(0, q), m.messages.count(0))),
+      consensus: {
+        rounds: totals.consensusRounds,
+        p95Ms: m.consensus.count(0) > 0 ? orNull(m.consensus.quantile(0, 0.95)) : null,
+        agreementRate: totals.consensusRounds > 0 ? totals.consensusAgreed / totals.consensusRounds : null,
+      },
+      resources: {
+        cpu: resources?.cpu ?? null,
+        memoryUsedBytes: resources?.memoryUsedBytes ?? null,
+        memoryTotalBytes: resources?.memoryTotalBytes ?? null,
+        loadAverage: resources?.loadAverage ?? null,
+      },
+      reportedQueueDepth: totals.reportedQueueDepth,
+      reassignments: {
+        emitted: reassignmentsEmitted,
+        applied: totals.reassignmentsApplied,
+        refused: totals.reassignmentsRefused,
+      },
+      eventsValid: totals.eventsValid,
+      eventsInvalid: totals.eventsInvalid,
+    },
+    agents,
+    kinds,
+    queue: {
+      unassigned: state.unassigned.size,
+      oldestWaitMs: Number.isFinite(oldestQueuedAt) ? Math.max(0, at - oldestQueuedAt) : null,
+      unplaceable,
+    },
+    histograms: {
+      serviceMs: {
+        boundsMs: config.bucketBoundsMs,
+        counts: Array.from(totals.serviceBuckets),
+        count: totals.tasksCompleted,
+        sumMs: totals.serviceSumMs,
+      },
+      responseMs: {
+        boundsMs: config.bucketBoundsMs,
+        counts: Array.from(totals.responseBuckets),
+        count: totals.tasksCompleted,
+        sumMs: totals.responseSumMs,
+      },
+    },
+    bottlenecks: [],
+    insights: [],
+    alerts: [],
+    sla: [],
+    predictions: [],
+    definitions,
+  }
+}
+
+function fleetPercentiles(quantile: (q: number) => number, count: number): Percentiles {
+  if (count === 0) return { p50: null, p90: null, p95: null, p99: null, p999: null }
+  return {
+    p50: orNull(quantile(0.5)),
+    p90: orNull(quantile(0.9)),
+    p95: orNull(quantile(0.95)),
+    p99: orNull(quantile(0.99)),
+    p999: orNull(quantile(0.999)),
+  }
+}
+
+function pick3(p: Percentiles): { p50: number | null; p95: number | null; p99: number | null } {
+  return { p50: p.p50, p95: p.p95, p99: p.p99 }
+}
+
+/** The span of event time the rolling window currently covers (it is shorter than windowMs at the start). */
+function coveredMs(ingest: Ingest, config: SwarmMonitorConfig, at: number): number {
+  const first = ingest.totals.firstEventAt
+  if (first === null) return 0
+  const subWindowMs = ingest.measurements.subWindowMs
+  const currentStart = Math.floor(at / subWindowMs) * subWindowMs
+  const windowStart = currentStart - (config.windowSlots - 1) * subWindowMs
+  return Math.max(0, at - Math.max(first, windowStart))
+}

@@ -1,0 +1,75 @@
+import { z } from 'zod'
+import { parseConfig } from '../model/validate.js'
+import { rebalancerConfigSchema, strategyOptionsSchema } from '../strategies/config.js'
+
+/** OpenTelemetry's GenAI client operation duration buckets (seconds), as milliseconds. */
+const genAiDurationBucketsMs = [10, 20, 40, 80, 160, 320, 640, 1280, 2560, 5120, 10240, 20480, 40960, 81920]
+
+const positiveMs = z.number().finite().positive()
+
+/**
+ * The monitor's configuration: plain data, every field optional with the default shown in the README's
+ * config table. `createSwarmMonitor` throws one ConfigError that lists every wrong field.
+ */
+export const swarmMonitorConfigSchema = z
+  .object({
+    /** Snapshot interval in event time. */
+    tickMs: positiveMs.default(1000),
+    /** Rolling window for percentiles, throughput and error rate. */
+    windowMs: positiveMs.default(60_000),
+    /** Sub-windows in the rolling window: expiry granularity is windowMs / slots. */
+    windowSlots: z.number().int().min(1).max(60).default(6),
+    /** Worst-case relative error of every percentile. */
+    relativeError: z.number().min(0.0001).max(0.1).default(0.004),
+    /** Agent slots in the kernels' arenas (live agents plus departed ones whose windows have not expired). */
+    capacity: z.number().int().min(1).max(1_000_000).default(4096),
+    /** Distinct task kinds tracked per agent; further kinds are counted under the last one, "(other)". */
+    kindCapacity: z.number().int().min(1).max(1024).default(32),
+    /** Snapshots kept for history and comparePeriods. */
+    historySize: z.number().int().min(1).max(100_000).default(600),
+    /** An event older than the latest seen by more than this is rejected as out of order. */
+    outOfOrderToleranceMs: z.number().finite().nonnegative().default(5000),
+    /** A placement the host has not confirmed (task:assigned) within this time is offered again. */
+    placementTimeoutMs: positiveMs.default(30_000),
+    /** Bucket bounds (ms) of the service- and response-time histograms the exporters publish. */
+    bucketBoundsMs: z
+      .array(positiveMs)
+      .min(1)
+      .refine((b) => b.every((v, i) => i === 0 || v > b[i - 1]), 'must be strictly increasing')
+      .default(genAiDurationBucketsMs),
+    /** Placement strategy by name (see README: Strategies); `session.setStrategy` swaps it at runtime. */
+    strategy: z.string().default('least-loaded'),
+    /** Options every built-in strategy shares (README: Strategies). */
+    strategyOptions: strategyOptionsSchema.prefault({}),
+    /** Whether the rebalancer moves queued tasks each tick. */
+    rebalance: z.boolean().default(true),
+    rebalancer: rebalancerConfigSchema.prefault({}),
+    efficiency: z
+      .object({
+        /** Samples of prior weight toward 1 for each efficiency part (smoothing for agents with few samples). */
+        priorSamples: z.number().nonnegative().default(5),
+        weights: z
+          .object({
+            speed: z.number().nonnegative().default(0.5),
+            consistency: z.number().nonnegative().default(0.2),
+            success: z.number().nonnegative().default(0.3),
+          })
+          .prefault({})
+          .refine((w) => w.speed + w.consistency + w.success > 0, 'weights must not all be 0'),
+      })
+      .prefault({}),
+    resources: z
+      .object({
+        /** Sample host CPU and memory every this many ms of wall time; 0 turns sampling off. */
+        sampleEveryMs: z.number().int().nonnegative().default(0),
+      })
+      .prefault({}),
+  })
+  .strict()
+
+export type SwarmMonitorConfigInput = z.input<typeof swarmMonitorConfigSchema>
+export type SwarmMonitorConfig = z.output<typeof swarmMonitorConfigSchema>
+
+export function parseMonitorConfig(input: unknown): SwarmMonitorConfig {
+  return parseConfig(swarmMonitorConfigSchema, input, 'swarm-perf monitor config')
+}

@@ -1,0 +1,83 @@
+import { asyncScheduler, type Observable, type SchedulerLike } from 'rxjs'
+import { type ResourceSource, sampleResources, systemResourceSource } from '../hosts/resources.js'
+import type { HostAdapter } from '../model/host-adapter.js'
+import type { SwarmSession } from '../model/session.js'
+import type { Strategy } from '../model/strategy.js'
+import { createStrategy } from '../strategies/index.js'
+import { createRebalancer } from '../strategies/rebalancer.js'
+import { parseMonitorConfig, type SwarmMonitorConfig, type SwarmMonitorConfigInput } from './config.js'
+import { MonitorSession } from './session.js'
+
+/** What is not plain data: injected so tests run on virtual time and fake machines. */
+export interface MonitorDependencies {
+  /** Host resource readings (default: systeminformation). */
+  resourceSource?: ResourceSource
+  /** Clock of the resource sampler (default: RxJS asyncScheduler, i.e. wall time). */
+  scheduler?: SchedulerLike
+}
+
+export interface ConnectOptions {
+  /**
+   * 'microtask' (default): the events are subscribed on the next microtask, so outputs subscribed right after
+   * connect() see everything, even from a synchronous source. 'immediate': subscribed inside connect() (virtual-time
+   * tests, hosts that emit synchronously from their own callbacks).
+   */
+  start?: 'microtask' | 'immediate'
+}
+
+export interface SwarmMonitor {
+  readonly config: SwarmMonitorConfig
+  /** Monitor a stream of SwarmEvents (anything else on it is reported on errors$ and skipped). */
+  connect(events$: Observable<unknown>, options?: ConnectOptions): SwarmSession
+  /** The middleware form: the adapter supplies events and applies the reassignments the session emits. */
+  attach(adapter: HostAdapter, options?: ConnectOptions): SwarmSession
+}
+
+/**
+ * The composition root: validates the config (throws one ConfigError listing every wrong field), then wires, for
+ * each session, ingest -> kernels -> snapshot -> analysis and strategies -> outputs.
+ *
+ * @example
+ * const session = createSwarmMonitor({ strategy: 'optimal' }).attach(fromObservable(events$))
+ * session.insights$.subscribe((i) => console.log(i.recommendation))
+ */
+export function createSwarmMonitor(config?: SwarmMonitorConfigInput, deps: MonitorDependencies = {}): SwarmMonitor {
+  const parsed = parseMonitorConfig(config)
+  const resolveStrategy = (nameOrStrategy: string | Strategy) => createStrategy(nameOrStrategy, parsed.strategyOptions)
+  // Fail at creation, not at the first tick, when the strategy name is wrong.
+  resolveStrategy(parsed.strategy)
+
+  const open = (
+    events$: Observable<unknown>,
+    adapter: HostAdapter | null,
+    options: ConnectOptions = {},
+  ): SwarmSession => {
+    const sampleEveryMs = parsed.resources.sampleEveryMs
+    return new MonitorSession(
+      {
+        config: parsed,
+        strategy: resolveStrategy(parsed.strategy),
+        resolveStrategy,
+        rebalancer: parsed.rebalance ? createRebalancer(parsed.rebalancer) : null,
+        analysis: null,
+        sideEvents:
+          sampleEveryMs > 0
+            ? sampleResources(
+                deps.resourceSource ?? systemResourceSource,
+                sampleEveryMs,
+                deps.scheduler ?? asyncScheduler,
+              )
+            : null,
+        start: options.start ?? 'microtask',
+      },
+      events$,
+      adapter,
+    )
+  }
+
+  return {
+    config: parsed,
+    connect: (events$, options) => open(events$, null, options),
+    attach: (adapter, options) => open(adapter.events$, adapter, options),
+  }
+}

@@ -1,0 +1,512 @@
+import { errorCodes, type SwarmError } from '../model/errors.js'
+import type { EventOf, SwarmEvent } from '../model/swarm-event.js'
+import type { SwarmMonitorConfig } from './config.js'
+import type { Measurements } from './measurements.js'
+import { type AgentRecord, SwarmState, type TaskRecord } from './swarm-state.js'
+
+/** Lifetime figures that are not per agent. */
+export interface IngestTotals {
+  eventsValid: number
+  eventsInvalid: number
+  tasksCompleted: number
+  tasksFailed: number
+  tasksCancelled: number
+  responseBuckets: Float64Array
+  responseSumMs: number
+  serviceBuckets: Float64Array
+  serviceSumMs: number
+  consensusRounds: number
+  consensusAgreed: number
+  reassignmentsApplied: number
+  reassignmentsRefused: number
+  firstEventAt: number | null
+  lastEventAt: number | null
+  reportedQueueDepth: number | null
+  resources: { cpu: number; memoryUsedBytes: number; memoryTotalBytes: number; loadAverage: number | null } | null
+  /** The host pushes its own host:resources, so the sampler stands down. */
+  hostReportsResources: boolean
+}
+
+const messageMemory = 100_000
+
+/**
+ * Applies validated events to the state and records their measurements into the kernels. Returns null for an
+ * applied event, or the reason it was not applied (the caller reports it); never throws for bad input.
+ */
+export class Ingest {
+  readonly state: SwarmState
+  readonly totals: IngestTotals
+  private readonly sentAt = new Map<string, number>()
+  private readonly bounds: Float64Array
+
+  constructor(
+    private readonly config: SwarmMonitorConfig,
+    readonly measurements: Measurements,
+  ) {
+    this.bounds = Float64Array.from(config.bucketBoundsMs)
+    const buckets = config.bucketBoundsMs.length + 1
+    this.state = new SwarmState(config.capacity, config.kindCapacity, buckets)
+    this.totals = {
+      eventsValid: 0,
+      eventsInvalid: 0,
+      tasksCompleted: 0,
+      tasksFailed: 0,
+      tasksCancelled: 0,
+      responseBuckets: new Float64Array(buckets),
+      responseSumMs: 0,
+      serviceBuckets: new Float64Array(buckets),
+      serviceSumMs: 0,
+      consensusRounds: 0,
+      consensusAgreed: 0,
+      reassignmentsApplied: 0,
+      reassignmentsRefused: 0,
+      firstEventAt: null,
+      lastEventAt: null,
+      reportedQueueDepth: null,
+      resources: null,
+      hostReportsResources: false,
+    }
+  }
+
+  /** The event time every window has reached: the latest timestamp seen. */
+  now(): number {
+    return this.totals.lastEventAt ?? 0
+  }
+
+  apply(event: SwarmEvent): SwarmError | null {
+    const totals = this.totals
+    const last = totals.lastEventAt
+    if (last !== null && event.ts < last - this.config.outOfOrderToleranceMs) {
+      return this.reject(
+        errorCodes.outOfOrder,
+        `event at ${event.ts} is ${last - event.ts} ms older than the latest (${last}); the tolerance is outOfOrderToleranceMs = ${this.config.outOfOrderToleranceMs}`,
+        event,
+        'ts',
+      )
+    }
+    if (last === null || event.ts > last) {
+      totals.lastEventAt = event.ts
+      this.measurements.advanceTo(event.ts)
+      this.releaseExpiredSlots(event.ts)
+    }
+    if (totals.firstEventAt === null) totals.firstEventAt = event.ts
+    const error = this.dispatch(event)
+    if (error) return error
+    totals.eventsValid++
+    return null
+  }
+
+  /** Count an event that failed validation before reaching `apply`. */
+  countInvalid(): void {
+    this.totals.eventsInvalid++
+  }
+
+  private dispatch(event: SwarmEvent): SwarmError | null {
+    switch (event.type) {
+      case 'task:queued':
+        return this.taskQueued(event)
+      case 'task:assigned':
+        return this.taskAssigned(event)
+      case 'task:started':
+        return this.taskStarted(event)
+      case 'task:completed':
+        return this.taskCompleted(event)
+      case 'task:failed':
+        return this.taskFailed(event)
+      case 'task:cancelled':
+        return this.taskCancelled(event)
+      case 'agent:joined':
+        return this.agentJoined(event)
+      case 'agent:left':
+        return this.agentLeft(event)
+      case 'message:sent':
+        if (this.sentAt.size >= messageMemory) this.sentAt.delete(this.sentAt.keys().next().value as string)
+        this.sentAt.set(event.messageId, event.ts)
+        return null
+      case 'message:received': {
+        const sent = this.sentAt.get(event.messageId)
+        if (sent !== undefined) {
+          this.sentAt.delete(event.messageId)
+          this.measurements.messages.record(0, Math.max(0, event.ts - sent))
+        }
+        return null
+      }
+      case 'queue:depth':
+        if (event.agentId === undefined) this.totals.reportedQueueDepth = event.depth
+        return null
+      case 'consensus:round':
+        this.totals.consensusRounds++
+        if (event.agreed) this.totals.consensusAgreed++
+        this.measurements.consensus.record(0, event.durationMs)
+        return null
+      case 'host:resources':
+        this.totals.resources = {
+          cpu: event.cpu,
+          memoryUsedBytes: event.memoryUsedBytes,
+          memoryTotalBytes: event.memoryTotalBytes,
+          loadAverage: event.loadAverage ?? null,
+        }
+        return null
+      case 'reassignment:applied':
+        this.totals.reassignmentsApplied++
+        return null
+      case 'reassignment:refused':
+        return this.reassignmentRefused(event)
+    }
+  }
+
+  // --- agents ---------------------------------------------------------------------------------------------------
+
+  private agentJoined(event: EventOf<'agent:joined'>): SwarmError | null {
+    const state = this.state
+    let agent = state.agents.get(event.agentId)
+    if (agent?.live) {
+      return this.reject(
+        errorCodes.duplicate,
+        `agent '${event.agentId}' joined twice without leaving`,
+        event,
+        'agentId',
+      )
+    }
+    if (agent) {
+      // Back within its window: same slot, same history.
+      const pending = state.pendingReleases.findIndex((r) => r.agentId === event.agentId)
+      if (pending >= 0) state.pendingReleases.splice(pending, 1)
+      agent.live = true
+      agent.leftAt = null
+    } else {
+      const slot = state.takeSlot()
+      if (slot < 0) {
+        return this.reject(
+          errorCodes.agentCapacity,
+          `agent '${event.agentId}' cannot be tracked: all ${state.capacity} agent slots are in use (live agents plus agents that left within the window); raise \`capacity\``,
+          event,
+          'agentId',
+        )
+      }
+      agent = state.newAgent(event.agentId, slot, event.ts)
+      state.agents.set(agent.id, agent)
+    }
+    agent.capabilities = event.capabilities ? [...event.capabilities] : []
+    agent.capabilitySet = new Set(agent.capabilities)
+    agent.capacity = event.capacity ?? 1
+    agent.role = event.role ?? null
+    agent.lastEventAt = event.ts
+    state.liveAgents++
+    this.measurements.scoring.setLive(agent.slot, true)
+    return null
+  }
+
+  private agentLeft(event: EventOf<'agent:left'>): SwarmError | null {
+    const state = this.state
+    const agent = state.agents.get(event.agentId)
+    if (!agent?.live) {
+      return this.reject(
+        errorCodes.unknownAgent,
+        `agent '${event.agentId}' left but is not live (never joined, or already left)`,
+        event,
+        'agentId',
+      )
+    }
+    agent.live = false
+    agent.leftAt = event.ts
+    agent.lastEventAt = event.ts
+    state.liveAgents--
+    this.measurements.scoring.setLive(agent.slot, false)
+    state.pendingReleases.push({ at: event.ts + this.config.windowMs, agentId: agent.id })
+    // Its work goes back to the pool for the strategy to place again; a late outcome from this agent is still
+    // accepted (lastAgentId).
+    for (const set of [state.placing, state.assigned]) {
+      for (const task of set) if (task.agentId === agent.id) this.returnToPool(task, agent.id)
+    }
+    if (agent.inFlight > 0) {
+      for (const task of state.tasks.values()) {
+        if (task.state === 'running' && task.agentId === agent.id) this.returnToPool(task, agent.id)
+      }
+    }
+    for (const task of state.assigned) {
+      if (task.moveTo === agent.id) this.state.transition(task, 'assigned', task.agentId)
+    }
+    return null
+  }
+
+  private returnToPool(task: TaskRecord, agentId: string): void {
+    task.lastAgentId = agentId
+    task.startedAt = task.state === 'running' ? task.startedAt : null
+    this.state.transition(task, 'unassigned', null)
+  }
+
+  /** Departed agents' slots become reusable once nothing of theirs is left in any window. */
+  private releaseExpiredSlots(now: number): void {
+    const pending = this.state.pendingReleases
+    while (pending.length > 0 && pending[0].at <= now) {
+      const { agentId } = pending.shift()!
+      const agent = this.state.agents.get(agentId)
+      if (!agent || agent.live) continue
+      this.measurements.releaseSlot(agent.slot)
+      this.state.freeSlot(agent.slot)
+      this.state.agents.delete(agentId)
+    }
+  }
+
+  private liveAgent(event: SwarmEvent & { agentId: string }): AgentRecord | SwarmError {
+    const agent = this.state.agents.get(event.agentId)
+    if (agent?.live) return agent
+    return this.reject(
+      errorCodes.unknownAgent,
+      agent
+        ? `agent '${event.agentId}' has left; it cannot take ${event.type.slice(5)} tasks`
+        : `agent '${event.agentId}' never joined; send agent:joined first`,
+      event,
+      'agentId',
+    )
+  }
+
+  // --- tasks ----------------------------------------------------------------------------------------------------
+
+  private newTask(id: string, ts: number, queued?: EventOf<'task:queued'>): TaskRecord {
+    const task: TaskRecord = {
+      id,
+      kind: queued?.kind ?? null,
+      kindIndex: this.state.kindIndex(queued?.kind ?? null),
+      requiredCapabilities: queued?.requiredCapabilities ?? [],
+      priority: queued?.priority ?? 0,
+      estimatedMs: queued?.estimatedMs ?? null,
+      queuedAt: ts,
+      state: 'unassigned',
+      agentId: null,
+      assignedAt: null,
+      startedAt: null,
+      placedAt: null,
+      moveTo: null,
+      moveAt: null,
+      lastAgentId: null,
+    }
+    this.state.tasks.set(id, task)
+    this.state.unassigned.add(task)
+    return task
+  }
+
+  private taskQueued(event: EventOf<'task:queued'>): SwarmError | null {
+    if (this.state.tasks.has(event.taskId)) {
+      return this.reject(errorCodes.duplicate, `task '${event.taskId}' queued twice`, event, 'taskId')
+    }
+    if (this.state.ended.get(event.taskId) === 'completed') {
+      return this.reject(
+        errorCodes.duplicate,
+        `task '${event.taskId}' queued again after it completed; give a new task a new id`,
+        event,
+        'taskId',
+      )
+    }
+    // A failed or cancelled task may be queued again under its id: a retry.
+    this.state.ended.delete(event.taskId)
+    this.newTask(event.taskId, event.ts, event)
+    return null
+  }
+
+  /** The task an assignment or start names; hosts that emit no task:queued get one implied at this event. */
+  private openTask(event: SwarmEvent & { taskId: string }): TaskRecord | SwarmError {
+    const task = this.state.tasks.get(event.taskId)
+    if (task) return task
+    const ended = this.state.ended.get(event.taskId)
+    if (ended) {
+      return this.reject(
+        errorCodes.invalidTransition,
+        `task '${event.taskId}' already ${ended}; it cannot be ${event.type.slice(5)}`,
+        event,
+        'taskId',
+      )
+    }
+    return this.newTask(event.taskId, event.ts)
+  }
+
+  private taskAssigned(event: EventOf<'task:assigned'>): SwarmError | null {
+    const agent = this.liveAgent(event)
+    if ('code' in agent) return agent
+    const task = this.openTask(event)
+    if ('code' in task) return task
+    if (task.state === 'running') {
+      return this.reject(
+        errorCodes.invalidTransition,
+        `task '${event.taskId}' is already running on '${task.agentId}'; a started task cannot be reassigned`,
+        event,
+        'taskId',
+      )
+    }
+    this.state.transition(task, 'assigned', agent.id)
+    task.assignedAt = event.ts
+    agent.lastEventAt = event.ts
+    return null
+  }
+
+  private taskStarted(event: EventOf<'task:started'>): SwarmError | null {
+    const agent = this.liveAgent(event)
+    if ('code' in agent) return agent
+    const task = this.openTask(event)
+    if ('code' in task) return task
+    if (task.state === 'running') {
+      return this.reject(
+        errorCodes.invalidTransition,
+        `task '${event.taskId}' started twice (running on '${task.agentId}' since ${task.startedAt})`,
+        event,
+        'taskId',
+      )
+    }
+    if (task.assignedAt === null || task.agentId !== agent.id) task.assignedAt = event.ts
+    this.state.transition(task, 'running', agent.id)
+    task.startedAt = event.ts
+    agent.lastEventAt = event.ts
+    return null
+  }
+
+  /** The agent and task an outcome names, checked against the state. */
+  private finishing(
+    event: EventOf<'task:completed'> | EventOf<'task:failed'>,
+  ): { agent: AgentRecord; task: TaskRecord } | SwarmError {
+    const agent = this.state.agents.get(event.agentId)
+    if (!agent) {
+      return this.reject(
+        errorCodes.unknownAgent,
+        `agent '${event.agentId}' never joined (or left more than a window ago)`,
+        event,
+        'agentId',
+      )
+    }
+    const task = this.state.tasks.get(event.taskId)
+    if (!task) {
+      const ended = this.state.ended.get(event.taskId)
+      return ended
+        ? this.reject(errorCodes.duplicate, `task '${event.taskId}' already ${ended}`, event, 'taskId')
+        : this.reject(errorCodes.unknownTask, `task '${event.taskId}' was never queued or started`, event, 'taskId')
+    }
+    const holder = task.agentId ?? task.lastAgentId
+    if (holder !== null && holder !== agent.id) {
+      return this.reject(
+        errorCodes.invalidTransition,
+        `task '${event.taskId}' is held by '${holder}', not '${agent.id}'`,
+        event,
+        'agentId',
+      )
+    }
+    return { agent, task }
+  }
+
+  private taskCompleted(event: EventOf<'task:completed'>): SwarmError | null {
+    const found = this.finishing(event)
+    if ('code' in found) return found
+    const { agent, task } = found
+    if (task.startedAt === null && event.durationMs === undefined) {
+      return this.reject(
+        errorCodes.invalidTransition,
+        `task '${event.taskId}' completed but never started; send task:started first (or give durationMs)`,
+        event,
+        'taskId',
+      )
+    }
+    const serviceMs = event.durationMs ?? Math.max(0, event.ts - (task.startedAt as number))
+    const responseMs = Math.max(0, event.ts - task.queuedAt)
+    const m = this.measurements
+    m.recordService(agent.slot, task.kindIndex, serviceMs)
+    m.recordResponse(responseMs)
+    const bucket = this.bucketOf(serviceMs)
+    agent.serviceBuckets[bucket]++
+    agent.serviceSumMs += serviceMs
+    const totals = this.totals
+    totals.serviceBuckets[bucket]++
+    totals.serviceSumMs += serviceMs
+    totals.responseBuckets[this.bucketOf(responseMs)]++
+    totals.responseSumMs += responseMs
+    totals.tasksCompleted++
+    agent.completed++
+    if (agent.failingSince !== null) {
+      agent.recoveries++
+      agent.recoverySumMs += event.ts - agent.failingSince
+      agent.failingSince = null
+    }
+    agent.lastEventAt = event.ts
+    this.state.end(task, 'completed')
+    return null
+  }
+
+  private taskFailed(event: EventOf<'task:failed'>): SwarmError | null {
+    const found = this.finishing(event)
+    if ('code' in found) return found
+    const { agent, task } = found
+    this.measurements.recordFailure(agent.slot, task.kindIndex)
+    this.totals.tasksFailed++
+    agent.failed++
+    agent.failingSince ??= event.ts
+    agent.lastEventAt = event.ts
+    this.state.end(task, 'failed')
+    return null
+  }
+
+  private taskCancelled(event: EventOf<'task:cancelled'>): SwarmError | null {
+    const task = this.state.tasks.get(event.taskId)
+    if (!task) {
+      const ended = this.state.ended.get(event.taskId)
+      return ended
+        ? this.reject(errorCodes.duplicate, `task '${event.taskId}' already ${ended}`, event, 'taskId')
+        : this.reject(errorCodes.unknownTask, `task '${event.taskId}' was never queued`, event, 'taskId')
+    }
+    this.totals.tasksCancelled++
+    this.state.end(task, 'cancelled')
+    return null
+  }
+
+  private reassignmentRefused(event: EventOf<'reassignment:refused'>): SwarmError | null {
+    this.totals.reassignmentsRefused++
+    const task = this.state.tasks.get(event.taskId)
+    if (!task) return null
+    if (task.state === 'placing' && task.agentId === event.toAgentId) this.state.transition(task, 'unassigned', null)
+    else if (task.moveTo === event.toAgentId) this.state.transition(task, task.state, task.agentId)
+    return null
+  }
+
+  // --- what the monitor asks of the host ------------------------------------------------------------------------
+
+  /** A placement the monitor emitted: the task counts at its target until the host confirms or refuses. */
+  markPlacing(task: TaskRecord, toAgentId: string, now: number): void {
+    this.state.transition(task, 'placing', toAgentId)
+    task.placedAt = now
+  }
+
+  /** A move the monitor emitted: the task stays where it is until the host assigns it anew. */
+  markMoving(task: TaskRecord, toAgentId: string, now: number): void {
+    task.moveTo = toAgentId
+    task.moveAt = now
+    const target = this.state.agents.get(toAgentId)
+    if (target) target.queued++
+  }
+
+  /** Placements and moves the host never answered go back to where they were. */
+  expireUnanswered(now: number): void {
+    const timeout = this.config.placementTimeoutMs
+    for (const task of this.state.placing) {
+      if ((task.placedAt ?? now) + timeout <= now) this.state.transition(task, 'unassigned', null)
+    }
+    for (const task of this.state.assigned) {
+      if (task.moveTo !== null && (task.moveAt ?? now) + timeout <= now) {
+        this.state.transition(task, 'assigned', task.agentId)
+      }
+    }
+  }
+
+  private bucketOf(valueMs: number): number {
+    const bounds = this.bounds
+    let lo = 0
+    let hi = bounds.length
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if (valueMs <= bounds[mid]) hi = mid
+      else lo = mid + 1
+    }
+    return lo
+  }
+
+  private reject(code: SwarmError['code'], message: string, event: unknown, path?: string): SwarmError {
+    this.totals.eventsInvalid++
+    return path === undefined ? { code, message, event } : { code, message, path, event }
+  }
+}

@@ -1,0 +1,127 @@
+import { createPercentileEngine, type PercentileEngine } from '../engine/percentile-engine.js'
+import { createScoringKernel, type ScoringKernel } from '../wasm/kernel.js'
+import type { SwarmMonitorConfig } from './config.js'
+import { RollingCounter } from './rolling-counter.js'
+
+const batchSize = 4096
+
+/**
+ * Every kernel a session records into, and the batches in front of them. Service times go to the per-agent
+ * engine in batches of (slot, value) pairs: one boundary crossing per batch, no allocation per value. A batch
+ * never spans a sub-window boundary: `advanceTo` flushes before it rotates.
+ */
+export class Measurements {
+  readonly service: PercentileEngine
+  /** Fleet-only engines (one slot each). */
+  readonly response: PercentileEngine
+  readonly messages: PercentileEngine
+  readonly consensus: PercentileEngine
+  /** Fleet service times per task kind (slot = kind index). */
+  readonly kinds: PercentileEngine
+  readonly scoring: ScoringKernel
+  /** Per agent slot, over the window: failures and the sum of service ms (for the windowed mean). */
+  readonly failures: RollingCounter
+  readonly serviceSumMs: RollingCounter
+  readonly subWindowMs: number
+
+  private readonly batchSlots = new Uint32Array(batchSize)
+  private readonly batchValues = new Float64Array(batchSize)
+  private readonly batchKinds = new Uint32Array(batchSize)
+  private batchLength = 0
+  private readonly responseValues = new Float64Array(batchSize)
+  private readonly responseSlots = new Uint32Array(batchSize)
+  private responseLength = 0
+  private subWindowEnd = Number.NEGATIVE_INFINITY
+
+  constructor(config: SwarmMonitorConfig) {
+    const window = { relativeError: config.relativeError, windowMs: config.windowMs, slots: config.windowSlots }
+    this.service = createPercentileEngine({ ...window, capacity: config.capacity })
+    this.response = createPercentileEngine({ ...window, capacity: 1 })
+    this.messages = createPercentileEngine({ ...window, capacity: 1 })
+    this.consensus = createPercentileEngine({ ...window, capacity: 1 })
+    this.kinds = createPercentileEngine({ ...window, capacity: config.kindCapacity })
+    this.scoring = createScoringKernel(config.capacity, config.kindCapacity)
+    this.subWindowMs = config.windowMs / config.windowSlots
+    this.failures = new RollingCounter(config.capacity, config.windowSlots, this.subWindowMs)
+    this.serviceSumMs = new RollingCounter(config.capacity, config.windowSlots, this.subWindowMs)
+  }
+
+  /** Rotate every window to `nowMs` (event time), flushing the batches first so no value lands in a later slot. */
+  advanceTo(nowMs: number): void {
+    if (nowMs < this.subWindowEnd) return
+    this.flush()
+    this.service.advanceTo(nowMs)
+    this.response.advanceTo(nowMs)
+    this.messages.advanceTo(nowMs)
+    this.consensus.advanceTo(nowMs)
+    this.kinds.advanceTo(nowMs)
+    this.failures.advanceTo(nowMs)
+    this.serviceSumMs.advanceTo(nowMs)
+    this.subWindowEnd = (Math.floor(nowMs / this.subWindowMs) + 1) * this.subWindowMs
+  }
+
+  recordService(slot: number, kindIndex: number, serviceMs: number): void {
+    this.batchSlots[this.batchLength] = slot
+    this.batchKinds[this.batchLength] = kindIndex
+    this.batchValues[this.batchLength++] = serviceMs
+    if (this.batchLength === batchSize) this.flushService()
+    this.serviceSumMs.add(slot, serviceMs)
+    this.scoring.recordCompletion(slot, kindIndex, serviceMs)
+  }
+
+  recordResponse(responseMs: number): void {
+    this.responseValues[this.responseLength++] = responseMs
+    if (this.responseLength === batchSize) this.flushResponse()
+  }
+
+  recordFailure(slot: number, kindIndex: number): void {
+    this.failures.add(slot, 1)
+    this.scoring.recordFailure(slot, kindIndex)
+  }
+
+  /** Push pending batches into the engines; call before any query. */
+  flush(): void {
+    if (this.batchLength > 0) this.flushService()
+    if (this.responseLength > 0) this.flushResponse()
+  }
+
+  private flushService(): void {
+    this.service.recordBatch(this.batchSlots, this.batchValues, this.batchLength)
+    this.kinds.recordBatch(this.batchKinds, this.batchValues, this.batchLength)
+    this.batchLength = 0
+  }
+
+  private flushResponse(): void {
+    this.response.recordBatch(this.responseSlots, this.responseValues, this.responseLength)
+    this.responseLength = 0
+  }
+
+  /** Forget a slot before another agent gets it. */
+  releaseSlot(slot: number): void {
+    this.flush()
+    this.service.release(slot)
+    this.scoring.resetSlot(slot)
+    this.failures.reset(slot)
+    this.serviceSumMs.reset(slot)
+  }
+
+  memoryBytes(): number {
+    return (
+      this.service.memoryBytes() +
+      this.response.memoryBytes() +
+      this.messages.memoryBytes() +
+      this.consensus.memoryBytes() +
+      this.kinds.memoryBytes() +
+      this.scoring.memoryBytes()
+    )
+  }
+
+  dispose(): void {
+    this.service.dispose()
+    this.response.dispose()
+    this.messages.dispose()
+    this.consensus.dispose()
+    this.kinds.dispose()
+    this.scoring.dispose()
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * Per-slot sums over a rolling window of event time, the same ring-plus-aggregate scheme as the percentile
+ * engine: add into the current sub-window only; on rotation subtract the expiring sub-window from the aggregate.
+ * Used for the figures that are counts and sums (failures, service-time sums), not distributions.
+ */
+export class RollingCounter {
+  private readonly ring: Float64Array
+  private readonly total: Float64Array
+  private current = 0
+  private currentStart = Number.NEGATIVE_INFINITY
+
+  constructor(
+    private readonly capacity: number,
+    private readonly subWindows: number,
+    private readonly subWindowMs: number,
+  ) {
+    this.ring = new Float64Array(capacity * subWindows)
+    this.total = new Float64Array(capacity)
+  }
+
+  add(slot: number, value: number): void {
+    this.ring[this.current * this.capacity + slot] += value
+    this.total[slot] += value
+  }
+
+  /** Sum over the window for one slot. */
+  get(slot: number): number {
+    return this.total[slot]
+  }
+
+  /** Rotate so that `nowMs` falls in the current sub-window; sub-windows older than the window are forgotten. */
+  advanceTo(nowMs: number): void {
+    const start = Math.floor(nowMs / this.subWindowMs) * this.subWindowMs
+    if (start <= this.currentStart) return
+    if (this.currentStart === Number.NEGATIVE_INFINITY) {
+      // The first time fixes where sub-window 0 starts; whatever was added before belongs to it.
+      this.currentStart = start
+      return
+    }
+    const steps = Math.min(this.subWindows, Math.round((start - this.currentStart) / this.subWindowMs))
+    for (let step = 0; step < steps; step++) {
+      this.current = (this.current + 1) % this.subWindows
+      const base = this.current * this.capacity
+      for (let slot = 0; slot < this.capacity; slot++) {
+        const expiring = this.ring[base + slot]
+        if (expiring !== 0) {
+          this.total[slot] -= expiring
+          this.ring[base + slot] = 0
+        }
+      }
+    }
+    this.currentStart = start
+  }
+
+  /** Forget everything a slot holds (the slot is being reused). */
+  reset(slot: number): void {
+    for (let w = 0; w < this.subWindows; w++) this.ring[w * this.capacity + slot] = 0
+    this.total[slot] = 0
+  }
+
+  /** Start of the current sub-window. */
+  currentSubWindowStart(): number {
+    return this.currentStart
+  }
+}

@@ -1,0 +1,404 @@
+import { type Observable, ReplaySubject, Subject, type Subscription } from 'rxjs'
+import { errorCodes, type SwarmError } from '../model/errors.js'
+import type { Action, Alert, Insight } from '../model/finding.js'
+import type { HostAdapter } from '../model/host-adapter.js'
+import type { Reassignment } from '../model/reassignment.js'
+import type { SwarmSession } from '../model/session.js'
+import type { MetricDelta, SwarmSnapshot } from '../model/snapshot.js'
+import type { PendingTask, Strategy } from '../model/strategy.js'
+import type { SwarmEvent } from '../model/swarm-event.js'
+import { baseDefinitions, buildSnapshot } from './build-snapshot.js'
+import { comparePeriods } from './compare-periods.js'
+import type { SwarmMonitorConfig } from './config.js'
+import { GuardedObservable } from './guarded-observable.js'
+import { Ingest } from './ingest.js'
+import { Measurements } from './measurements.js'
+import type { TaskRecord } from './swarm-state.js'
+import { isSwarmError, validateEvent } from './validate-event.js'
+
+/** What the analysis stage gives back each tick (src/analysis/index.ts implements it). */
+export interface AnalysisStage {
+  evaluate(
+    snapshot: SwarmSnapshot,
+    history: readonly SwarmSnapshot[],
+  ): {
+    bottlenecks: SwarmSnapshot['bottlenecks']
+    insights: Insight[]
+    newInsights: Insight[]
+    alerts: Alert[]
+    alertTransitions: Alert[]
+    sla: SwarmSnapshot['sla']
+    predictions: SwarmSnapshot['predictions']
+    actions: Action[]
+    errors: Array<{ source: string; error: unknown }>
+  }
+}
+
+/** The rebalancer as the session sees it (src/strategies/rebalancer.ts). */
+export interface RebalanceStage {
+  rebalance(ctx: {
+    snapshot: SwarmSnapshot
+    unassigned: readonly PendingTask[]
+    queuedAt: ReadonlyMap<string, readonly PendingTask[]>
+    now: number
+  }): Reassignment[]
+}
+
+export interface SessionParts {
+  config: SwarmMonitorConfig
+  strategy: Strategy
+  resolveStrategy: (nameOrStrategy: string | Strategy) => Strategy
+  rebalancer: RebalanceStage | null
+  analysis: AnalysisStage | null
+  /** Extra event sources merged into the host's (the resource sampler); they never end the session. */
+  sideEvents: Observable<SwarmEvent | SwarmError> | null
+  /** When to subscribe to the host's events: on the next microtask (default) or at once. */
+  start: 'microtask' | 'immediate'
+}
+
+const describe = (error: unknown) => (error instanceof Error ? error.message : String(error))
+
+/**
+ * One connected event stream: ingest, ticks on event time, analysis, placement and rebalancing, and the outputs.
+ * Everything a host or a plug-in does wrong is caught here and reported on errors$; nothing throws into the host.
+ */
+export class MonitorSession implements SwarmSession {
+  readonly snapshots$: Observable<SwarmSnapshot>
+  readonly insights$: Observable<Insight>
+  readonly alerts$: Observable<Alert>
+  readonly reassignments$: Observable<Reassignment>
+  readonly actions$: Observable<Action>
+  readonly errors$: Observable<SwarmError>
+
+  private readonly snapshotSubject = new ReplaySubject<SwarmSnapshot>(1)
+  private readonly insightSubject = new Subject<Insight>()
+  private readonly alertSubject = new Subject<Alert>()
+  private readonly reassignmentSubject = new Subject<Reassignment>()
+  private readonly actionSubject = new Subject<Action>()
+  private readonly errorSubject = new Subject<SwarmError>()
+
+  private readonly config: SwarmMonitorConfig
+  private readonly measurements: Measurements
+  private readonly ingest: Ingest
+  private strategy: Strategy
+  private readonly historyRing: SwarmSnapshot[] = []
+  private latest: SwarmSnapshot | null = null
+  private seq = 0
+  private nextTickAt = Number.NaN
+  private reassignmentsEmitted = 0
+  private readonly definitions: Record<string, string>
+  private readonly subscriptions: Subscription[] = []
+  private adapter: HostAdapter | null = null
+  /** Events that arrived while a tick was running (a host that answers apply() synchronously). */
+  private readonly deferred: unknown[] = []
+  private ticking = false
+  private closed = false
+
+  constructor(
+    private readonly parts: SessionParts,
+    events$: Observable<unknown>,
+    adapter: HostAdapter | null,
+  ) {
+    this.config = parts.config
+    this.strategy = parts.strategy
+    this.measurements = new Measurements(parts.config)
+    this.ingest = new Ingest(parts.config, this.measurements)
+    this.adapter = adapter
+    this.definitions = { ...baseDefinitions, ...(adapter?.definitions ?? {}) }
+    const report = (error: unknown, output: string) =>
+      this.report({
+        code: errorCodes.plugin,
+        message: `a subscriber of ${output} threw: ${describe(error)}`,
+        source: output,
+      })
+    this.snapshots$ = new GuardedObservable(this.snapshotSubject.asObservable(), 'snapshots$', report)
+    this.insights$ = new GuardedObservable(this.insightSubject.asObservable(), 'insights$', report)
+    this.alerts$ = new GuardedObservable(this.alertSubject.asObservable(), 'alerts$', report)
+    this.reassignments$ = new GuardedObservable(this.reassignmentSubject.asObservable(), 'reassignments$', report)
+    this.actions$ = new GuardedObservable(this.actionSubject.asObservable(), 'actions$', report)
+    // A throwing errors$ subscriber is not reported on errors$ again (that would loop); it is dropped silently.
+    this.errors$ = new GuardedObservable(this.errorSubject.asObservable(), 'errors$', () => {})
+
+    if (adapter?.errors$) {
+      this.subscriptions.push(adapter.errors$.subscribe({ next: (e) => this.report(e), error: () => {} }))
+    }
+    if (parts.sideEvents) {
+      this.subscriptions.push(
+        parts.sideEvents.subscribe({
+          next: (item) => {
+            if (this.ingest.totals.hostReportsResources) return
+            if (isSwarmError(item as SwarmEvent | SwarmError)) this.report(item as SwarmError)
+            else this.onEvent(item, true)
+          },
+          error: () => {},
+        }),
+      )
+    }
+    const start = () => {
+      if (this.closed) return
+      this.subscriptions.push(this.consume(events$, adapter))
+    }
+    // By default the host's stream is subscribed on the next microtask, so outputs subscribed right after
+    // connect() see everything even when the source is synchronous (a replayed array). Virtual-time tests and
+    // hosts that need it start immediately.
+    if (parts.start === 'immediate') start()
+    else queueMicrotask(start)
+  }
+
+  private consume(events$: Observable<unknown>, adapter: HostAdapter | null): Subscription {
+    return events$.subscribe({
+      next: (raw) => this.onEvent(raw, false),
+      error: (error: unknown) => {
+        this.report({
+          code: errorCodes.plugin,
+          message: `the host's event stream failed: ${describe(error)}; the session ends with what it has`,
+          source: adapter?.name ?? 'events$',
+        })
+        this.close()
+      },
+      complete: () => this.close(),
+    })
+  }
+
+  // --- input ------------------------------------------------------------------------------------------------------
+
+  private onEvent(raw: unknown, sampled: boolean): void {
+    if (this.closed) return
+    if (this.ticking) {
+      this.deferred.push(raw)
+      return
+    }
+    try {
+      const event = validateEvent(raw)
+      if (isSwarmError(event)) {
+        this.ingest.countInvalid()
+        this.report(event)
+        return
+      }
+      if (!sampled && event.type === 'host:resources') this.ingest.totals.hostReportsResources = true
+      if (Number.isNaN(this.nextTickAt)) this.nextTickAt = this.tickBoundary(event.ts) + this.config.tickMs
+      else if (event.ts >= this.nextTickAt) this.tick(this.tickBoundary(event.ts))
+      const error = this.ingest.apply(event)
+      if (error) this.report(error)
+    } catch (error) {
+      // A defect of ours must not reach the host either.
+      this.report({
+        code: errorCodes.plugin,
+        message: `ingest failed: ${describe(error)}`,
+        source: 'ingest',
+        event: raw,
+      })
+    }
+  }
+
+  private tickBoundary(ts: number): number {
+    return Math.floor(ts / this.config.tickMs) * this.config.tickMs
+  }
+
+  // --- ticks ------------------------------------------------------------------------------------------------------
+
+  /** Build the snapshot at `at`, analyse it, place and rebalance, emit. */
+  private tick(at: number): void {
+    this.ticking = true
+    try {
+      this.nextTickAt = at + this.config.tickMs
+      this.measurements.advanceTo(at)
+      this.ingest.expireUnanswered(at)
+      const snapshot = this.analyse(this.build(at))
+      this.publish(snapshot)
+      this.placeAndRebalance(snapshot, at)
+    } finally {
+      this.ticking = false
+    }
+    while (this.deferred.length > 0 && !this.ticking) this.onEvent(this.deferred.shift(), false)
+  }
+
+  private build(at: number): SwarmSnapshot {
+    return buildSnapshot(this.ingest, this.config, at, this.seq++, this.reassignmentsEmitted, this.definitions)
+  }
+
+  private analyse(snapshot: SwarmSnapshot): SwarmSnapshot {
+    const analysis = this.parts.analysis
+    if (!analysis) return snapshot
+    let result: ReturnType<AnalysisStage['evaluate']>
+    try {
+      result = analysis.evaluate(snapshot, this.historyRing)
+    } catch (error) {
+      this.report({ code: errorCodes.plugin, message: `analysis failed: ${describe(error)}`, source: 'analysis' })
+      return snapshot
+    }
+    for (const { source, error } of result.errors) {
+      this.report({ code: errorCodes.plugin, message: `analyser ${source} failed: ${describe(error)}`, source })
+    }
+    snapshot.bottlenecks = result.bottlenecks
+    snapshot.insights = result.insights
+    snapshot.alerts = result.alerts
+    snapshot.sla = result.sla
+    snapshot.predictions = result.predictions
+    this.pendingFindings = result
+    return snapshot
+  }
+
+  private pendingFindings: ReturnType<AnalysisStage['evaluate']> | null = null
+
+  private publish(snapshot: SwarmSnapshot): void {
+    this.latest = snapshot
+    this.historyRing.push(snapshot)
+    if (this.historyRing.length > this.config.historySize) this.historyRing.shift()
+    this.snapshotSubject.next(snapshot)
+    const findings = this.pendingFindings
+    this.pendingFindings = null
+    if (findings) {
+      for (const insight of findings.newInsights) this.insightSubject.next(insight)
+      for (const alert of findings.alertTransitions) this.alertSubject.next(alert)
+      for (const action of findings.actions) this.actionSubject.next(action)
+    }
+  }
+
+  private placeAndRebalance(snapshot: SwarmSnapshot, now: number): void {
+    const state = this.ingest.state
+    if (state.liveAgents === 0) return
+    const unassigned = [...state.unassigned].map(pendingOf)
+    const queuedAt = new Map<string, PendingTask[]>()
+    for (const task of state.assigned) {
+      if (task.agentId === null || task.moveTo !== null) continue
+      let list = queuedAt.get(task.agentId)
+      if (!list) queuedAt.set(task.agentId, (list = []))
+      list.push(pendingOf(task))
+    }
+    const ctx = { snapshot, unassigned, queuedAt, now }
+    if (unassigned.length > 0) this.runPlacement('strategy', () => this.strategy.place(ctx), now)
+    const rebalancer = this.parts.rebalancer
+    if (rebalancer) this.runPlacement('rebalancer', () => rebalancer.rebalance(ctx), now)
+  }
+
+  private runPlacement(source: string, decide: () => Reassignment[], now: number): void {
+    let decisions: Reassignment[]
+    try {
+      decisions = decide()
+    } catch (error) {
+      this.report({ code: errorCodes.plugin, message: `${source} failed: ${describe(error)}`, source })
+      return
+    }
+    const state = this.ingest.state
+    for (const r of decisions) {
+      const task = state.tasks.get(r.taskId)
+      const target = state.agents.get(r.toAgentId)
+      // Only what is still true is acted on: a plug-in never moves a started, finished or unknown task.
+      if (!task || !target?.live || task.state === 'running' || task.state === 'placing') continue
+      if (task.state === 'assigned' && (task.moveTo !== null || task.agentId === r.toAgentId)) continue
+      if (task.state === 'unassigned') this.ingest.markPlacing(task, r.toAgentId, now)
+      else this.ingest.markMoving(task, r.toAgentId, now)
+      const decided: Reassignment = {
+        taskId: r.taskId,
+        ...(task.state === 'assigned' && task.agentId ? { fromAgentId: task.agentId } : {}),
+        toAgentId: r.toAgentId,
+        reason: r.reason,
+        expectedGainMs: r.expectedGainMs,
+        at: now,
+      }
+      this.reassignmentsEmitted++
+      this.reassignmentSubject.next(decided)
+      this.applyOnHost(decided, task)
+    }
+  }
+
+  private applyOnHost(r: Reassignment, task: TaskRecord): void {
+    const adapter = this.adapter
+    if (!adapter?.apply) return
+    const undo = (error: unknown) => {
+      this.report({
+        code: errorCodes.reassignmentRefused,
+        message: `${adapter.name} could not apply the move of task '${r.taskId}' to '${r.toAgentId}': ${describe(error)}`,
+        source: adapter.name,
+      })
+      if (this.closed || this.ingest.state.tasks.get(task.id) !== task) return
+      if (task.state === 'placing' && task.agentId === r.toAgentId)
+        this.ingest.state.transition(task, 'unassigned', null)
+      else if (task.moveTo === r.toAgentId) this.ingest.state.transition(task, task.state, task.agentId)
+    }
+    try {
+      const result = adapter.apply(r)
+      if (result instanceof Promise) result.catch(undo)
+    } catch (error) {
+      undo(error)
+    }
+  }
+
+  // --- output -----------------------------------------------------------------------------------------------------
+
+  private report(error: SwarmError): void {
+    const line = error.line === undefined && error.event !== undefined ? this.adapter?.lineOf?.(error.event) : undefined
+    this.errorSubject.next(line === undefined ? error : { ...error, line })
+  }
+
+  snapshot(): SwarmSnapshot {
+    if (this.closed) return this.latest ?? this.emptySnapshotAfterClose()
+    return this.latest && this.latest.at === this.ingest.now() ? this.latest : this.build(this.ingest.now())
+  }
+
+  private emptySnapshotAfterClose(): SwarmSnapshot {
+    throw new Error('swarm-perf: the session closed before any event arrived; there is no snapshot')
+  }
+
+  history(): readonly SwarmSnapshot[] {
+    return this.historyRing.slice()
+  }
+
+  comparePeriods(a: { from: number; to: number }, b: { from: number; to: number }): MetricDelta[] {
+    return comparePeriods(this.historyRing, a, b)
+  }
+
+  setStrategy(nameOrStrategy: string | Strategy): void {
+    this.strategy = this.parts.resolveStrategy(nameOrStrategy)
+  }
+
+  dispose(): void {
+    this.close()
+  }
+
+  /** Flush, final snapshot, complete every output, release WASM memory. */
+  private close(): void {
+    if (this.closed) return
+    if (this.ingest.totals.lastEventAt !== null) {
+      try {
+        const at = this.ingest.now()
+        this.measurements.advanceTo(at)
+        this.publish(this.analyse(this.build(at)))
+      } catch (error) {
+        this.report({
+          code: errorCodes.plugin,
+          message: `final snapshot failed: ${describe(error)}`,
+          source: 'monitor',
+        })
+      }
+    }
+    this.closed = true
+    for (const s of this.subscriptions) s.unsubscribe()
+    try {
+      this.adapter?.dispose?.()
+    } catch (error) {
+      this.report({ code: errorCodes.plugin, message: `adapter dispose failed: ${describe(error)}`, source: 'adapter' })
+    }
+    this.measurements.dispose()
+    this.snapshotSubject.complete()
+    this.insightSubject.complete()
+    this.alertSubject.complete()
+    this.reassignmentSubject.complete()
+    this.actionSubject.complete()
+    this.errorSubject.complete()
+  }
+}
+
+function pendingOf(task: TaskRecord): PendingTask {
+  return {
+    taskId: task.id,
+    kind: task.kind,
+    requiredCapabilities: task.requiredCapabilities,
+    priority: task.priority,
+    estimatedMs: task.estimatedMs,
+    queuedAt: task.queuedAt,
+    agentId: task.state === 'unassigned' ? null : task.agentId,
+    assignedAt: task.assignedAt,
+  }
+}

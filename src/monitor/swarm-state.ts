@@ -1,0 +1,191 @@
+/**
+ * Who is doing what: the bookkeeping of agents and tasks that events change. No measurement lives here (that is
+ * the kernels'), only the state needed to turn events into measurements and to hand strategies their pending work.
+ */
+export type TaskState = 'unassigned' | 'placing' | 'assigned' | 'running'
+export type TaskEnd = 'completed' | 'failed' | 'cancelled'
+
+export interface AgentRecord {
+  id: string
+  /** Dense slot in the kernels' arenas. */
+  slot: number
+  live: boolean
+  role: string | null
+  capabilities: string[]
+  capabilitySet: Set<string>
+  capacity: number
+  /** Started, not finished. */
+  inFlight: number
+  /** Assigned or being placed here, not started. */
+  queued: number
+  completed: number
+  failed: number
+  /** Start of the current run of failures without a success in between (null when the last outcome was a success). */
+  failingSince: number | null
+  recoverySumMs: number
+  recoveries: number
+  serviceSumMs: number
+  /** Lifetime service-time bucket counts (bounds from config; last = +Inf). */
+  serviceBuckets: Float64Array
+  joinedAt: number
+  lastEventAt: number
+  leftAt: number | null
+}
+
+export interface TaskRecord {
+  id: string
+  kind: string | null
+  kindIndex: number
+  requiredCapabilities: string[]
+  priority: number
+  estimatedMs: number | null
+  queuedAt: number
+  state: TaskState
+  /** The agent holding the task (assigned or running), or the target of a placement in flight. */
+  agentId: string | null
+  assignedAt: number | null
+  startedAt: number | null
+  placedAt: number | null
+  /** A move the monitor asked for and the host has not answered yet (the task stays with its agent meanwhile). */
+  moveTo: string | null
+  moveAt: number | null
+  /** The agent that last held the task before it returned to the pool (an agent that left). */
+  lastAgentId: string | null
+}
+
+const otherKind = '(other)'
+const noKind = '(none)'
+
+export class SwarmState {
+  readonly agents = new Map<string, AgentRecord>()
+  readonly tasks = new Map<string, TaskRecord>()
+  /** How recent tasks ended, to tell a duplicate completion from an unknown task. Bounded FIFO. */
+  readonly ended = new Map<string, TaskEnd>()
+  /** Tasks by state, in the order they entered it (oldest first): strategies read these, never the whole map. */
+  readonly unassigned = new Set<TaskRecord>()
+  readonly placing = new Set<TaskRecord>()
+  readonly assigned = new Set<TaskRecord>()
+  readonly kindNames: string[] = []
+  private readonly kindIndexByName = new Map<string, number>()
+  private readonly freeSlots: number[] = []
+  private nextSlot = 0
+  /** Slots of departed agents, released once their windows have expired: [releaseAt, agentId]. */
+  readonly pendingReleases: Array<{ at: number; agentId: string }> = []
+  liveAgents = 0
+
+  constructor(
+    readonly capacity: number,
+    private readonly kindCapacity: number,
+    private readonly bucketCount: number,
+    private readonly endedMemory = 200_000,
+  ) {}
+
+  /** Dense index of a task kind for the per-kind kernels; kinds past the capacity share the last index. */
+  kindIndex(kind: string | null): number {
+    const name = kind ?? noKind
+    const known = this.kindIndexByName.get(name)
+    if (known !== undefined) return known
+    if (this.kindNames.length < this.kindCapacity - 1) {
+      const index = this.kindNames.length
+      this.kindNames.push(name)
+      this.kindIndexByName.set(name, index)
+      return index
+    }
+    if (this.kindNames.length === this.kindCapacity - 1) this.kindNames.push(otherKind)
+    this.kindIndexByName.set(name, this.kindCapacity - 1)
+    return this.kindCapacity - 1
+  }
+
+  /** A free slot, or -1 when every slot is taken. */
+  takeSlot(): number {
+    if (this.freeSlots.length > 0) return this.freeSlots.pop()!
+    if (this.nextSlot < this.capacity) return this.nextSlot++
+    return -1
+  }
+
+  /** Slots handed out so far: kernels' passes over all agents stop here. */
+  slotsInUse(): number {
+    return this.nextSlot
+  }
+
+  freeSlot(slot: number): void {
+    this.freeSlots.push(slot)
+  }
+
+  newAgent(id: string, slot: number, ts: number): AgentRecord {
+    return {
+      id,
+      slot,
+      live: true,
+      role: null,
+      capabilities: [],
+      capabilitySet: new Set(),
+      capacity: 1,
+      inFlight: 0,
+      queued: 0,
+      completed: 0,
+      failed: 0,
+      failingSince: null,
+      recoverySumMs: 0,
+      recoveries: 0,
+      serviceSumMs: 0,
+      serviceBuckets: new Float64Array(this.bucketCount),
+      joinedAt: ts,
+      lastEventAt: ts,
+      leftAt: null,
+    }
+  }
+
+  recordEnd(taskId: string, end: TaskEnd): void {
+    this.ended.set(taskId, end)
+    if (this.ended.size > this.endedMemory) {
+      const oldest = this.ended.keys().next().value
+      if (oldest !== undefined) this.ended.delete(oldest)
+    }
+  }
+
+  /** Move a task to a new state and agent, keeping the per-agent counts and the per-state sets in step. */
+  transition(task: TaskRecord, state: TaskState | null, agentId: string | null): void {
+    this.leaveState(task)
+    task.agentId = agentId
+    if (state === null) return
+    task.state = state
+    if (state === 'unassigned') this.unassigned.add(task)
+    else if (state === 'placing') this.placing.add(task)
+    else if (state === 'assigned') this.assigned.add(task)
+    const agent = agentId === null ? undefined : this.agents.get(agentId)
+    if (agent) {
+      if (state === 'running') agent.inFlight++
+      else agent.queued++
+    }
+  }
+
+  private leaveState(task: TaskRecord): void {
+    if (task.state === 'unassigned') this.unassigned.delete(task)
+    else if (task.state === 'placing') this.placing.delete(task)
+    else if (task.state === 'assigned') this.assigned.delete(task)
+    const agent = task.agentId === null ? undefined : this.agents.get(task.agentId)
+    if (agent) {
+      if (task.state === 'running') agent.inFlight--
+      else agent.queued--
+    }
+    if (task.moveTo !== null) {
+      const target = this.agents.get(task.moveTo)
+      if (target) target.queued--
+      task.moveTo = null
+      task.moveAt = null
+    }
+  }
+
+  /** A task ends (completed, failed, cancelled): it leaves every set and count. */
+  end(task: TaskRecord, how: TaskEnd): void {
+    this.transition(task, null, null)
+    this.tasks.delete(task.id)
+    this.recordEnd(task.id, how)
+  }
+
+  hasCapabilities(agent: AgentRecord, required: readonly string[]): boolean {
+    for (const capability of required) if (!agent.capabilitySet.has(capability)) return false
+    return true
+  }
+}
