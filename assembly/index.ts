@@ -8,4 +8,5 @@ export function abiVersion(): i32 {
   return ABI_VERSION
 }
 
+export * from './histograms'
 export * from './assignment'

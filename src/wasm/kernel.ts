@@ -35,7 +35,7 @@ interface CoreExports {
 }
 
 // Each kernel area declares its raw exports in its own section below and adds them here.
-type KernelExports = CoreExports & AssignmentExports
+type KernelExports = CoreExports & HistogramExports & AssignmentExports
 
 // ---------------------------------------------------------------------------------------------------------------
 // Sections, one per kernel area (histograms, assignment, scoring). Each exports typed functions; nothing outside
@@ -210,4 +210,163 @@ export function solveAssignmentKernel(input: AssignmentKernelInput): AssignmentK
 
 function tooLarge(n: number, m: number): RangeError {
   return new RangeError(`assignment problem of ${n} x ${m} does not fit the solver's 1 GiB of WASM scratch memory`)
+}
+
+// --- histograms: rolling log-linear latency histograms per agent slot (assembly/histograms.ts) -------------------
+
+interface HistogramExports {
+  histInit(mantissaBits: number, minValueMs: number, maxValueMs: number, slots: number, capacity: number): number
+  histBatchCapacity(): number
+  histQCapacity(): number
+  histBatchAgents(): number
+  histBatchValues(): number
+  histQBuffer(): number
+  histOutBuffer(): number
+  histRecord(agent: number, valueMs: number): void
+  histRecordBatch(n: number): number
+  histAdvance(slotEpoch: number): void
+  histEpoch(): number
+  histRelease(agent: number): void
+  histCount(agent: number): number
+  histRejected(): number
+  histClamped(): number
+  histQuantiles(agent: number, k: number): void
+  histFleetQuantiles(k: number): void
+}
+
+export interface HistogramKernelConfig {
+  /** Mantissa bits per bin: worst-case relative error 2^-(mantissaBits + 1). */
+  mantissaBits: number
+  minValueMs: number
+  maxValueMs: number
+  slots: number
+  capacity: number
+}
+
+/** One instance of the module holding rolling histograms for `capacity` agent slots. Slots are checked by the caller. */
+export interface HistogramKernel {
+  readonly bins: number
+  record(agent: number, valueMs: number): void
+  /** Records entries [0, count); returns -1, or the index of the first entry whose agent is >= capacity (entries before it are recorded). */
+  recordBatch(agents: Uint32Array, valuesMs: Float64Array, count: number): number
+  /** Event time is now in slot number `slotEpoch` (ignored if not later than the current one). */
+  advance(slotEpoch: number): void
+  epoch(): number
+  /** Nearest-rank quantiles of one agent's window into `out` (NaN without samples). */
+  quantiles(agent: number, qs: ArrayLike<number>, out: Float64Array): void
+  quantile(agent: number, q: number): number
+  fleetQuantiles(qs: ArrayLike<number>, out: Float64Array): void
+  fleetQuantile(q: number): number
+  count(agent: number): number
+  release(agent: number): void
+  rejected(): number
+  clamped(): number
+  memoryBytes(): number
+  dispose(): void
+}
+
+type Raw<F> = F & { original?: F }
+/** The loader wraps every export in a rest-args closure; hot paths call the raw WASM function instead. */
+const raw = <F>(fn: F): F => (fn as Raw<F>).original ?? fn
+
+export function createHistogramKernel(config: HistogramKernelConfig): HistogramKernel {
+  let kernel: KernelExports | undefined = instantiate()
+  const { memory } = kernel
+  const bins = kernel.histInit(config.mantissaBits, config.minValueMs, config.maxValueMs, config.slots, config.capacity)
+  const batchCapacity = kernel.histBatchCapacity()
+  const qCapacity = kernel.histQCapacity()
+  const pointers = {
+    agents: kernel.histBatchAgents(),
+    values: kernel.histBatchValues(),
+    qs: kernel.histQBuffer(),
+    out: kernel.histOutBuffer(),
+  }
+  const record = raw(kernel.histRecord)
+  const recordBatch = raw(kernel.histRecordBatch)
+  const quantiles = raw(kernel.histQuantiles)
+  const fleetQuantiles = raw(kernel.histFleetQuantiles)
+  const count = raw(kernel.histCount)
+  const advance = raw(kernel.histAdvance)
+  // Views over the staging buffers; memory.grow detaches the old ArrayBuffer, so re-make them when it changed.
+  let buffer = memory.buffer
+  let agentsView = new Uint32Array(buffer, pointers.agents, batchCapacity)
+  let valuesView = new Float64Array(buffer, pointers.values, batchCapacity)
+  let qView = new Float64Array(buffer, pointers.qs, qCapacity)
+  let outView = new Float64Array(buffer, pointers.out, qCapacity)
+  const views = () => {
+    if (memory.buffer === buffer) return
+    buffer = memory.buffer
+    agentsView = new Uint32Array(buffer, pointers.agents, batchCapacity)
+    valuesView = new Float64Array(buffer, pointers.values, batchCapacity)
+    qView = new Float64Array(buffer, pointers.qs, qCapacity)
+    outView = new Float64Array(buffer, pointers.out, qCapacity)
+  }
+  const live = () => {
+    if (!kernel) throw new Error('swarm-perf: percentile engine used after dispose()')
+    return kernel
+  }
+  const many = (qs: ArrayLike<number>, out: Float64Array, run: (k: number) => void) => {
+    live()
+    for (let offset = 0; offset < qs.length; offset += qCapacity) {
+      const k = Math.min(qCapacity, qs.length - offset)
+      views()
+      for (let i = 0; i < k; i++) qView[i] = qs[offset + i]
+      run(k)
+      views()
+      for (let i = 0; i < k; i++) out[offset + i] = outView[i]
+    }
+  }
+  return {
+    bins,
+    record: (agent, valueMs) => {
+      if (!kernel) live()
+      record(agent, valueMs)
+    },
+    recordBatch: (agents, valuesMs, n) => {
+      live()
+      for (let offset = 0; offset < n; offset += batchCapacity) {
+        const k = Math.min(batchCapacity, n - offset)
+        views()
+        agentsView.set(agents.subarray(offset, offset + k))
+        valuesView.set(valuesMs.subarray(offset, offset + k))
+        const bad = recordBatch(k)
+        if (bad >= 0) return offset + bad
+      }
+      return -1
+    },
+    advance: (slotEpoch) => {
+      live()
+      advance(slotEpoch)
+    },
+    epoch: () => live().histEpoch(),
+    quantiles: (agent, qs, out) => many(qs, out, (k) => quantiles(agent, k)),
+    quantile: (agent, q) => {
+      live()
+      views()
+      qView[0] = q
+      quantiles(agent, 1)
+      views()
+      return outView[0]
+    },
+    fleetQuantiles: (qs, out) => many(qs, out, (k) => fleetQuantiles(k)),
+    fleetQuantile: (q) => {
+      live()
+      views()
+      qView[0] = q
+      fleetQuantiles(1)
+      views()
+      return outView[0]
+    },
+    count: (agent) => {
+      live()
+      return count(agent)
+    },
+    release: (agent) => live().histRelease(agent),
+    rejected: () => live().histRejected(),
+    clamped: () => live().histClamped(),
+    memoryBytes: () => (kernel ? memory.buffer.byteLength : 0),
+    dispose: () => {
+      kernel = undefined
+    },
+  }
 }

@@ -1,0 +1,673 @@
+// Rolling log-linear latency histograms, one per agent slot, for src/engine/percentile-engine.ts.
+//
+// Bin index = the IEEE-754 bits of the (clamped) value shifted right by 52 - m: exponent plus the top m mantissa
+// bits, so a record costs no log(), and the midpoint of a bin is within 2^-(m+1) of every value in it.
+//
+// Memory. One engine = one WebAssembly instance, and this file owns every byte above the memory size it found at
+// init (the managed heap is never used by the histogram exports, so nothing else grows memory in that instance).
+// Per agent: a block of S slot histograms (the ring) + 1 running aggregate, each a header and a page table.
+// Counts live in pages of 64 bins taken from a pool on first touch and returned when a slot expires or an agent is
+// released, so an agent costs the bins it actually uses. Pages start narrow (u16 counters in a slot, u32 in the
+// aggregate) and are promoted exactly to u32/u64 on overflow. Freed pages and blocks go to free lists and are
+// reused, so churn never grows memory; WASM memory itself never shrinks.
+//
+// Windows: a ring of S slots plus the aggregate of the S-1 closed slots. Record into the current slot only; when
+// event time moves to the next slot, subtract the expiring slot from the aggregate, add the closing one, clear the
+// expiring slot and make it current. Each agent catches up lazily the next time it is touched, so advancing time
+// is O(1) and an idle agent costs nothing. Queries read aggregate + current slot.
+
+const PAGE_SHIFT: u32 = 6
+const PAGE_BINS: u32 = 1 << PAGE_SHIFT
+const PAGE_MASK: u32 = PAGE_BINS - 1
+
+// Page-table entry: page address | width code (pages are 8-byte aligned, so the low bits are free). 0 = no page.
+const W16: u32 = 1
+const W32: u32 = 2
+const W64: u32 = 3
+
+// Histogram header: count u64 @0, min f64 @8, max f64 @16, (spare) @24, then the page table (u32 per page) @32.
+const H_COUNT: usize = 0
+const H_MIN: usize = 8
+const H_MAX: usize = 16
+const H_PAGES: usize = 32
+// Agent block header: epoch f64 @0, ring index i32 @8, then S + 1 histograms (aggregate last) @16.
+const B_EPOCH: usize = 0
+const B_RING: usize = 8
+const B_HISTS: usize = 16
+
+/** Batch staging capacity: JS copies (agent, value) pairs here with TypedArray.set and calls histRecordBatch. */
+const BATCH_CAPACITY: i32 = 8192
+/** Most quantiles answered by one histQuantiles call. */
+const Q_CAPACITY: i32 = 256
+
+let shift: u64 = 45
+let binBase: u64 = 0
+let nBins: u32 = 0
+let nPages: u32 = 0
+let slots: i32 = 6
+let capacity: u32 = 0
+let minValue: f64 = 0.001
+let maxValue: f64 = 3600000
+let histBytes: usize = 0
+let blockBytes: usize = 0
+let epoch: f64 = 0
+
+let top: usize = 0
+let directory: usize = 0
+let currentTable: usize = 0
+let batchAgents: usize = 0
+let batchValues: usize = 0
+let qBuffer: usize = 0
+let outBuffer: usize = 0
+let rankBuffer: usize = 0
+let orderBuffer: usize = 0
+let fleetBins: usize = 0
+
+// Free lists, one per page width (linked through the first word of each free page).
+let free16: usize = 0
+let free32: usize = 0
+let free64: usize = 0
+let freeBlocks: usize = 0
+
+let rejectedCount: f64 = 0
+let clampedCount: f64 = 0
+
+// ---------------------------------------------------------------------------------------------------------------
+// Memory: a bump pointer over memory this file owns, plus free lists.
+
+function bump(bytes: usize): usize {
+  const p = top
+  top += (bytes + 7) & ~(<usize>7)
+  const need = <i32>((top + 0xffff) >>> 16)
+  const have = memory.size()
+  if (need > have && memory.grow(need - have) < 0) unreachable()
+  return p
+}
+
+@inline function pageBytes(code: u32): usize {
+  return <usize>PAGE_BINS << code
+}
+
+@inline function freeHead(code: u32): usize {
+  return code == W16 ? free16 : code == W32 ? free32 : free64
+}
+
+@inline function setFreeHead(code: u32, p: usize): void {
+  if (code == W16) free16 = p
+  else if (code == W32) free32 = p
+  else free64 = p
+}
+
+function newPage(code: u32): u32 {
+  let p = freeHead(code)
+  if (p != 0) {
+    setFreeHead(code, load<usize>(p))
+    memory.fill(p, 0, pageBytes(code))
+  } else {
+    p = bump(pageBytes(code))
+  }
+  return <u32>p | code
+}
+
+function freePage(entry: u32): void {
+  const code = entry & 3
+  const p = <usize>(entry & ~3)
+  store<usize>(p, freeHead(code))
+  setFreeHead(code, p)
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Bins of one page, at any width.
+
+@inline function getBin(entry: u32, bin: u32): u64 {
+  const code = entry & 3
+  const p = <usize>(entry & ~3)
+  if (code == W16) return <u64>load<u16>(p + (<usize>bin << 1))
+  if (code == W32) return <u64>load<u32>(p + (<usize>bin << 2))
+  return load<u64>(p + (<usize>bin << 3))
+}
+
+/** Re-home a page at the next width, counts copied exactly. */
+function promote(slot: usize, entry: u32): u32 {
+  const code = entry & 3
+  const wider = newPage(code + 1)
+  const q = <usize>(wider & ~3)
+  for (let i: u32 = 0; i < PAGE_BINS; i++) {
+    const c = getBin(entry, i)
+    if (code + 1 == W32) store<u32>(q + (<usize>i << 2), <u32>c)
+    else store<u64>(q + (<usize>i << 3), c)
+  }
+  freePage(entry)
+  store<u32>(slot, wider)
+  return wider
+}
+
+/** Add to one bin, promoting the page when the counter would overflow. `slot` is the page-table cell. */
+function addBin(slot: usize, bin: u32, delta: u64): void {
+  let entry = load<u32>(slot)
+  for (;;) {
+    const code = entry & 3
+    const p = <usize>(entry & ~3)
+    if (code == W64) {
+      const a = p + (<usize>bin << 3)
+      store<u64>(a, load<u64>(a) + delta)
+      return
+    }
+    const c = getBin(entry, bin) + delta
+    if (code == W16 && c <= 0xffff) {
+      store<u16>(p + (<usize>bin << 1), <u16>c)
+      return
+    }
+    if (code == W32 && c <= 0xffffffff) {
+      store<u32>(p + (<usize>bin << 2), <u32>c)
+      return
+    }
+    entry = promote(slot, entry)
+  }
+}
+
+@inline function hist(block: usize, i: i32): usize {
+  return block + B_HISTS + <usize>i * histBytes
+}
+
+function clearHist(h: usize): void {
+  const table = h + H_PAGES
+  for (let i: u32 = 0; i < nPages; i++) {
+    const e = load<u32>(table + (<usize>i << 2))
+    if (e != 0) {
+      freePage(e)
+      store<u32>(table + (<usize>i << 2), 0)
+    }
+  }
+  store<u64>(h + H_COUNT, 0)
+  store<f64>(h + H_MIN, Infinity)
+  store<f64>(h + H_MAX, -Infinity)
+}
+
+/** aggregate += slot, page by page (only pages the slot touched). */
+function addHist(agg: usize, h: usize): void {
+  const count = load<u64>(h + H_COUNT)
+  if (count == 0) return
+  for (let i: u32 = 0; i < nPages; i++) {
+    const se = load<u32>(h + H_PAGES + (<usize>i << 2))
+    if (se == 0) continue
+    const cell = agg + H_PAGES + (<usize>i << 2)
+    let ae = load<u32>(cell)
+    if (ae == 0) {
+      ae = newPage(max(se & 3, W32))
+      store<u32>(cell, ae)
+    }
+    if ((ae & 3) == W32 && (se & 3) == W16) {
+      // The common case: narrow slot into u32 aggregate; overflow only if the aggregate bin passes 2^32.
+      const ap = <usize>(ae & ~3)
+      const sp = <usize>(se & ~3)
+      let overflow = false
+      for (let b: u32 = 0; b < PAGE_BINS; b++) {
+        const s = <u32>load<u16>(sp + (<usize>b << 1))
+        if (s == 0) continue
+        const a = load<u32>(ap + (<usize>b << 2))
+        const sum = a + s
+        if (sum < a) {
+          overflow = true
+          // finish this bin and the rest through the exact path
+          for (let r: u32 = b; r < PAGE_BINS; r++) addBin(cell, r, getBin(se, r))
+          break
+        }
+        store<u32>(ap + (<usize>b << 2), sum)
+      }
+      if (overflow) continue
+    } else {
+      for (let b: u32 = 0; b < PAGE_BINS; b++) {
+        const s = getBin(se, b)
+        if (s != 0) addBin(cell, b, s)
+      }
+    }
+  }
+  store<u64>(agg + H_COUNT, load<u64>(agg + H_COUNT) + count)
+}
+
+/** aggregate -= slot; aggregate pages that become empty go back to the pool. */
+function subHist(agg: usize, h: usize): void {
+  const count = load<u64>(h + H_COUNT)
+  if (count == 0) return
+  for (let i: u32 = 0; i < nPages; i++) {
+    const se = load<u32>(h + H_PAGES + (<usize>i << 2))
+    if (se == 0) continue
+    const cell = agg + H_PAGES + (<usize>i << 2)
+    const ae = load<u32>(cell)
+    const ap = <usize>(ae & ~3)
+    let left: u64 = 0
+    if ((ae & 3) == W32 && (se & 3) == W16) {
+      const sp = <usize>(se & ~3)
+      for (let b: u32 = 0; b < PAGE_BINS; b++) {
+        const a = load<u32>(ap + (<usize>b << 2)) - <u32>load<u16>(sp + (<usize>b << 1))
+        store<u32>(ap + (<usize>b << 2), a)
+        left |= <u64>a
+      }
+    } else {
+      const acode = ae & 3
+      for (let b: u32 = 0; b < PAGE_BINS; b++) {
+        const a = getBin(ae, b) - getBin(se, b)
+        if (acode == W16) store<u16>(ap + (<usize>b << 1), <u16>a)
+        else if (acode == W32) store<u32>(ap + (<usize>b << 2), <u32>a)
+        else store<u64>(ap + (<usize>b << 3), a)
+        left |= a
+      }
+    }
+    if (left == 0) {
+      freePage(ae)
+      store<u32>(cell, 0)
+    }
+  }
+  store<u64>(agg + H_COUNT, load<u64>(agg + H_COUNT) - count)
+}
+
+/** Move an agent's ring forward to the global epoch. */
+function catchUp(block: usize): void {
+  const agg = hist(block, slots)
+  let ring = load<i32>(block + B_RING)
+  const gap = epoch - load<f64>(block + B_EPOCH)
+  if (gap >= <f64>slots) {
+    for (let i = 0; i <= slots; i++) clearHist(hist(block, i))
+  } else {
+    for (let step = 0; step < <i32>gap; step++) {
+      const next = ring + 1 == slots ? 0 : ring + 1
+      const expiring = hist(block, next)
+      if (slots > 1) {
+        subHist(agg, expiring)
+        addHist(agg, hist(block, ring))
+      }
+      clearHist(expiring)
+      ring = next
+    }
+    let lo = Infinity
+    let hi = -Infinity
+    for (let i = 0; i < slots; i++) {
+      if (i == ring) continue
+      lo = min(lo, load<f64>(hist(block, i) + H_MIN))
+      hi = max(hi, load<f64>(hist(block, i) + H_MAX))
+    }
+    store<f64>(agg + H_MIN, lo)
+    store<f64>(agg + H_MAX, hi)
+  }
+  store<i32>(block + B_RING, ring)
+  store<f64>(block + B_EPOCH, epoch)
+}
+
+function newBlock(agent: u32): usize {
+  let block = freeBlocks
+  if (block != 0) freeBlocks = load<usize>(block)
+  else block = bump(blockBytes)
+  memory.fill(block, 0, blockBytes)
+  for (let i = 0; i <= slots; i++) {
+    store<f64>(hist(block, i) + H_MIN, Infinity)
+    store<f64>(hist(block, i) + H_MAX, -Infinity)
+  }
+  store<f64>(block + B_EPOCH, epoch)
+  store<usize>(directory + (<usize>agent << 2), block)
+  return block
+}
+
+/** The agent's block, caught up to the current epoch; 0 if the agent has never recorded. */
+@inline function liveBlock(agent: u32): usize {
+  const block = load<usize>(directory + (<usize>agent << 2))
+  if (block != 0 && load<f64>(block + B_EPOCH) != epoch) catchUp(block)
+  return block
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Recording.
+
+/** The agent's current-slot histogram, creating the agent or catching it up as needed (the slow path). */
+function currentSlow(agent: u32): usize {
+  let block = load<usize>(directory + (<usize>agent << 2))
+  if (block == 0) block = newBlock(agent)
+  else if (load<f64>(block + B_EPOCH) != epoch) catchUp(block)
+  const h = hist(block, load<i32>(block + B_RING))
+  store<usize>(currentTable + (<usize>agent << 2), h)
+  return h
+}
+
+/** The agent's current-slot histogram: one load on the hot path (the table is wiped whenever the epoch moves). */
+@inline function current(agent: u32): usize {
+  const h = load<usize>(currentTable + (<usize>agent << 2))
+  return h != 0 ? h : currentSlow(agent)
+}
+
+/** Checks and clamps a value: returns -1 when it is refused (NaN, negative, infinite), else the clamped value. */
+@inline function admit(v: f64): f64 {
+  // NaN, negative and infinite values are refused and counted; they never reach a bin.
+  if (!(v >= 0 && v < Infinity)) {
+    rejectedCount += 1
+    return -1
+  }
+  if (v < minValue || v > maxValue) {
+    clampedCount += 1
+    return min(max(v, minValue), maxValue)
+  }
+  return v
+}
+
+/** Count one (admitted) value into histogram h's bins; the caller updates count, min and max. */
+@inline function countBin(h: usize, v: f64): void {
+  const index = <u32>((reinterpret<u64>(v) >> shift) - binBase)
+  const cell = h + H_PAGES + (<usize>(index >> PAGE_SHIFT) << 2)
+  let entry = load<u32>(cell)
+  if (entry == 0) {
+    entry = newPage(W16)
+    store<u32>(cell, entry)
+  }
+  const bin = index & PAGE_MASK
+  if ((entry & 3) == W16) {
+    const a = <usize>(entry & ~3) + (<usize>bin << 1)
+    const c = load<u16>(a)
+    if (c != 0xffff) store<u16>(a, c + 1)
+    else addBin(cell, bin, 1)
+  } else {
+    addBin(cell, bin, 1)
+  }
+}
+
+/**
+ * Set up this instance. m = mantissa bits per bin (relative error 2^-(m+1)); values are clamped to
+ * [minValueMs, maxValueMs]. Returns the number of bins.
+ */
+export function histInit(m: i32, minValueMs: f64, maxValueMs: f64, slotCount: i32, agentCapacity: i32): i32 {
+  shift = <u64>(52 - m)
+  minValue = minValueMs
+  maxValue = maxValueMs
+  binBase = reinterpret<u64>(minValueMs) >> shift
+  nBins = <u32>((reinterpret<u64>(maxValueMs) >> shift) - binBase + 1)
+  nPages = (nBins + PAGE_MASK) >> PAGE_SHIFT
+  slots = slotCount
+  capacity = <u32>agentCapacity
+  histBytes = (H_PAGES + (<usize>nPages << 2) + 7) & ~(<usize>7)
+  blockBytes = B_HISTS + <usize>(slots + 1) * histBytes
+  // Everything from the current end of memory up is ours (see the header comment).
+  top = <usize>memory.size() << 16
+  batchAgents = bump(<usize>BATCH_CAPACITY << 2)
+  batchValues = bump(<usize>BATCH_CAPACITY << 3)
+  qBuffer = bump(<usize>Q_CAPACITY << 3)
+  outBuffer = bump(<usize>Q_CAPACITY << 3)
+  rankBuffer = bump(<usize>Q_CAPACITY << 3)
+  orderBuffer = bump(<usize>Q_CAPACITY << 2)
+  directory = bump(<usize>capacity << 2)
+  currentTable = bump(<usize>capacity << 2)
+  free16 = 0
+  free32 = 0
+  free64 = 0
+  freeBlocks = 0
+  fleetBins = 0
+  epoch = 0
+  rejectedCount = 0
+  clampedCount = 0
+  return <i32>nBins
+}
+
+export function histBatchCapacity(): i32 {
+  return BATCH_CAPACITY
+}
+export function histQCapacity(): i32 {
+  return Q_CAPACITY
+}
+export function histBatchAgents(): usize {
+  return batchAgents
+}
+export function histBatchValues(): usize {
+  return batchValues
+}
+export function histQBuffer(): usize {
+  return qBuffer
+}
+export function histOutBuffer(): usize {
+  return outBuffer
+}
+
+/** Record one value; the caller has checked agent < capacity. */
+export function histRecord(agent: u32, valueMs: f64): void {
+  const v = admit(valueMs)
+  if (v < 0) return
+  const h = current(agent)
+  countBin(h, v)
+  store<u64>(h + H_COUNT, load<u64>(h + H_COUNT) + 1)
+  store<f64>(h + H_MIN, min(load<f64>(h + H_MIN), v))
+  store<f64>(h + H_MAX, max(load<f64>(h + H_MAX), v))
+}
+
+/** Fold a run of values for one histogram into its header. */
+@inline function flushRun(h: usize, n: u64, lo: f64, hi: f64): void {
+  store<u64>(h + H_COUNT, load<u64>(h + H_COUNT) + n)
+  store<f64>(h + H_MIN, min(load<f64>(h + H_MIN), lo))
+  store<f64>(h + H_MAX, max(load<f64>(h + H_MAX), hi))
+}
+
+/**
+ * Record the first n staged pairs. Returns -1, or the index of the first pair whose agent is out of range
+ * (every pair before it is recorded, none after).
+ */
+export function histRecordBatch(n: i32): i32 {
+  const cap = capacity
+  // Consecutive values of the same agent (a run) keep count, min and max in locals.
+  let last: u32 = -1
+  let h: usize = 0
+  let run: u64 = 0
+  let lo = Infinity
+  let hi = -Infinity
+  for (let i = 0; i < n; i++) {
+    const agent = load<u32>(batchAgents + (<usize>i << 2))
+    if (agent >= cap) {
+      if (h != 0) flushRun(h, run, lo, hi)
+      return i
+    }
+    const v = admit(load<f64>(batchValues + (<usize>i << 3)))
+    if (v < 0) continue
+    if (agent != last) {
+      if (h != 0) flushRun(h, run, lo, hi)
+      h = current(agent)
+      last = agent
+      run = 0
+      lo = Infinity
+      hi = -Infinity
+    }
+    countBin(h, v)
+    run++
+    lo = min(lo, v)
+    hi = max(hi, v)
+  }
+  if (h != 0) flushRun(h, run, lo, hi)
+  return -1
+}
+
+/** Move event time to slot number `slotEpoch` (never backwards). Agents catch up when next touched. */
+export function histAdvance(slotEpoch: f64): void {
+  if (slotEpoch > epoch) {
+    epoch = slotEpoch
+    memory.fill(currentTable, 0, <usize>capacity << 2)
+  }
+}
+
+export function histEpoch(): f64 {
+  return epoch
+}
+
+/** Forget an agent: its pages and block go back to the pools. */
+export function histRelease(agent: u32): void {
+  const block = load<usize>(directory + (<usize>agent << 2))
+  if (block == 0) return
+  for (let i = 0; i <= slots; i++) clearHist(hist(block, i))
+  store<usize>(block, freeBlocks)
+  freeBlocks = block
+  store<usize>(directory + (<usize>agent << 2), 0)
+  store<usize>(currentTable + (<usize>agent << 2), 0)
+}
+
+export function histCount(agent: u32): f64 {
+  const block = liveBlock(agent)
+  if (block == 0) return 0
+  return <f64>(
+    load<u64>(hist(block, slots) + H_COUNT) + load<u64>(hist(block, load<i32>(block + B_RING)) + H_COUNT)
+  )
+}
+
+export function histRejected(): f64 {
+  return rejectedCount
+}
+export function histClamped(): f64 {
+  return clampedCount
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Queries: nearest rank over aggregate + current slot (or the fleet sum), answered with the bin midpoint clamped
+// to the window's exact min and max; rank 1 and rank n are the exact min and max.
+
+/** Lower edge of bin i, in ms. */
+@inline function binLow(i: u32): f64 {
+  return reinterpret<f64>((binBase + <u64>i) << shift)
+}
+
+/** Rank r (1-based) of q over n values, as the issue defines nearest rank: ceil(q n), at least 1. */
+@inline function rankOf(q: f64, n: f64): f64 {
+  return max(1, Math.ceil(q * n))
+}
+
+/** Sort the k staged ranks (insertion sort; k is small) into orderBuffer. */
+function orderRanks(k: i32, n: f64): void {
+  for (let i = 0; i < k; i++) {
+    const r = rankOf(load<f64>(qBuffer + (<usize>i << 3)), n)
+    store<f64>(rankBuffer + (<usize>i << 3), r)
+    let j = i
+    while (j > 0) {
+      const prev = load<i32>(orderBuffer + (<usize>(j - 1) << 2))
+      if (load<f64>(rankBuffer + (<usize>prev << 3)) <= r) break
+      store<i32>(orderBuffer + (<usize>j << 2), prev)
+      j--
+    }
+    store<i32>(orderBuffer + (<usize>j << 2), i)
+  }
+}
+
+let answerNext: i32 = 0
+
+/** Settle every pending rank that falls in bin `index` whose cumulative count reaches `cum`. */
+@inline function settle(k: i32, cum: f64, index: u32, n: f64, lo: f64, hi: f64): void {
+  while (answerNext < k) {
+    const qi = load<i32>(orderBuffer + (<usize>answerNext << 2))
+    const r = load<f64>(rankBuffer + (<usize>qi << 3))
+    if (r > cum) break
+    let answer: f64
+    if (r <= 1) answer = lo
+    else if (r >= n) answer = hi
+    else answer = min(max((binLow(index) + binLow(index + 1)) * 0.5, lo), hi)
+    store<f64>(outBuffer + (<usize>qi << 3), answer)
+    answerNext++
+  }
+}
+
+/** Sum of one page's counts (0 for no page); the width is decided once per page, not per bin. */
+function pageTotal(entry: u32): u64 {
+  if (entry == 0) return 0
+  const p = <usize>(entry & ~3)
+  const code = entry & 3
+  let total: u64 = 0
+  if (code == W16) {
+    let t: u32 = 0
+    for (let b: usize = 0; b < <usize>PAGE_BINS; b++) t += <u32>load<u16>(p + (b << 1))
+    total = <u64>t
+  } else if (code == W32) {
+    for (let b: usize = 0; b < <usize>PAGE_BINS; b++) total += <u64>load<u32>(p + (b << 2))
+  } else {
+    for (let b: usize = 0; b < <usize>PAGE_BINS; b++) total += load<u64>(p + (b << 3))
+  }
+  return total
+}
+
+@inline function binOr0(entry: u32, bin: u32): u64 {
+  return entry == 0 ? 0 : getBin(entry, bin)
+}
+
+function fillNaN(k: i32): void {
+  for (let i = 0; i < k; i++) store<f64>(outBuffer + (<usize>i << 3), NaN)
+}
+
+/** Quantiles qBuffer[0..k) of one agent's window into outBuffer (NaN when it has no sample). */
+export function histQuantiles(agent: u32, k: i32): void {
+  const block = liveBlock(agent)
+  if (block == 0) {
+    fillNaN(k)
+    return
+  }
+  const agg = hist(block, slots)
+  const cur = hist(block, load<i32>(block + B_RING))
+  const n = <f64>(load<u64>(agg + H_COUNT) + load<u64>(cur + H_COUNT))
+  if (n == 0) {
+    fillNaN(k)
+    return
+  }
+  const lo = min(load<f64>(agg + H_MIN), load<f64>(cur + H_MIN))
+  const hi = max(load<f64>(agg + H_MAX), load<f64>(cur + H_MAX))
+  orderRanks(k, n)
+  answerNext = 0
+  let cum: f64 = 0
+  for (let p: u32 = 0; p < nPages && answerNext < k; p++) {
+    const ea = load<u32>(agg + H_PAGES + (<usize>p << 2))
+    const ec = load<u32>(cur + H_PAGES + (<usize>p << 2))
+    if ((ea | ec) == 0) continue
+    const total = <f64>(pageTotal(ea) + pageTotal(ec))
+    const nextRank = load<f64>(rankBuffer + (<usize>load<i32>(orderBuffer + (<usize>answerNext << 2)) << 3))
+    if (cum + total < nextRank) {
+      cum += total
+      continue
+    }
+    for (let b: u32 = 0; b < PAGE_BINS && answerNext < k; b++) {
+      const c = binOr0(ea, b) + binOr0(ec, b)
+      if (c == 0) continue
+      cum += <f64>c
+      settle(k, cum, (p << PAGE_SHIFT) + b, n, lo, hi)
+    }
+  }
+}
+
+/** Quantiles over every live agent's window, merged exactly (u64 sums of the same bins), into outBuffer. */
+export function histFleetQuantiles(k: i32): void {
+  const padded = <usize>nPages << PAGE_SHIFT
+  if (fleetBins == 0) fleetBins = bump(padded << 3)
+  memory.fill(fleetBins, 0, padded << 3)
+  let n: u64 = 0
+  let lo = Infinity
+  let hi = -Infinity
+  for (let agent: u32 = 0; agent < capacity; agent++) {
+    const block = liveBlock(agent)
+    if (block == 0) continue
+    const cur = hist(block, load<i32>(block + B_RING))
+    for (let which = 0; which < 2; which++) {
+      const h = which == 0 ? cur : hist(block, slots)
+      if (load<u64>(h + H_COUNT) == 0) continue
+      n += load<u64>(h + H_COUNT)
+      lo = min(lo, load<f64>(h + H_MIN))
+      hi = max(hi, load<f64>(h + H_MAX))
+      for (let p: u32 = 0; p < nPages; p++) {
+        const e = load<u32>(h + H_PAGES + (<usize>p << 2))
+        if (e == 0) continue
+        const dst = fleetBins + (<usize>(p << PAGE_SHIFT) << 3)
+        for (let b: u32 = 0; b < PAGE_BINS; b++) {
+          const a = dst + (<usize>b << 3)
+          store<u64>(a, load<u64>(a) + getBin(e, b))
+        }
+      }
+    }
+  }
+  if (n == 0) {
+    fillNaN(k)
+    return
+  }
+  const total = <f64>n
+  orderRanks(k, total)
+  answerNext = 0
+  let cum: f64 = 0
+  for (let i: u32 = 0; i < nBins && answerNext < k; i++) {
+    const c = load<u64>(fleetBins + (<usize>i << 3))
+    if (c == 0) continue
+    cum += <f64>c
+    settle(k, cum, i, total, lo, hi)
+  }
+}
