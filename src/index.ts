@@ -17,6 +17,8 @@ export {
   slaRuleSchema,
 } from './analysis/index.js'
 export { RobustAnomalyDetector } from './analysis/robust-anomaly.js'
+export type { PercentileEngine, PercentileEngineOptions } from './engine/percentile-engine.js'
+export { createPercentileEngine, percentileEngineOptionsSchema } from './engine/percentile-engine.js'
 export type { AssignmentOptions, AssignmentResult } from './engine/solve-assignment.js'
 export { solveAssignment } from './engine/solve-assignment.js'
 export type { ConfigIssue, ErrorCode, SwarmError } from './model/errors.js'
