@@ -1,0 +1,106 @@
+// Test helpers: the test plays the agents of real claude-flow hosts (no mocks of the packages).
+import type { TaskDefinition, UnifiedSwarmCoordinator } from '@claude-flow/swarm'
+
+/** mulberry32: a small seeded generator, so a failing run can be replayed. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+export function taskData(name: string, maxRetries = 0): Omit<TaskDefinition, 'id' | 'status' | 'createdAt'> {
+  return {
+    type: 'coding',
+    name,
+    description: name,
+    priority: 'normal',
+    dependencies: [],
+    input: {},
+    timeoutMs: 600_000,
+    retries: 0,
+    maxRetries,
+    metadata: {},
+  }
+}
+
+/** The coordinator's message bus (TypeScript-private): how its agents report back. */
+export function messageBusOf(coordinator: UnifiedSwarmCoordinator) {
+  return coordinator['messageBus']
+}
+
+/** Report a task's outcome the way a coordinator's agent does: a message on its bus, addressed to itself. */
+export function report(
+  coordinator: UnifiedSwarmCoordinator,
+  agentId: string,
+  taskId: string,
+  outcome: 'complete' | 'fail',
+): Promise<string> {
+  return messageBusOf(coordinator).send({
+    type: outcome === 'complete' ? 'task_complete' : 'task_fail',
+    from: agentId,
+    to: agentId,
+    payload: outcome === 'complete' ? { taskId, result: { ok: true } } : { taskId, error: 'agent error' },
+    priority: 'normal',
+    requiresAck: false,
+    ttlMs: 600_000,
+  })
+}
+
+export interface PlayedAttempt {
+  taskId: string
+  agentId: string
+  startedAt: number
+  workMs: number
+  outcome: 'complete' | 'fail'
+  /** When the coordinator handled the agent's report (the bus delivered it). */
+  endedAt?: number
+}
+
+/**
+ * Play the coordinator's agents: each assignment is worked on for a random time, then completed or failed with a
+ * message on the coordinator's bus. Durations are measured on the test's own clock (Date.now, faked by vitest):
+ * from the assignment to the delivery of the agent's report, when the coordinator acts on it.
+ */
+export function playSwarmAgents(
+  coordinator: UnifiedSwarmCoordinator,
+  options: { random: () => number; workMs: (random: () => number) => number; failRate: number },
+) {
+  const attempts: PlayedAttempt[] = []
+  const reports = new Map<string, PlayedAttempt>() // by message id
+  const timers = new Set<ReturnType<typeof setTimeout>>()
+  const onAssigned = (envelope: { data: { taskId: string; agentId: string } }) => {
+    const { taskId, agentId } = envelope.data
+    const attempt: PlayedAttempt = {
+      taskId,
+      agentId,
+      startedAt: Date.now(),
+      workMs: options.workMs(options.random),
+      outcome: options.random() < options.failRate ? 'fail' : 'complete',
+    }
+    attempts.push(attempt)
+    const timer = setTimeout(async () => {
+      timers.delete(timer)
+      reports.set(await report(coordinator, agentId, taskId, attempt.outcome), attempt)
+    }, attempt.workMs)
+    timers.add(timer)
+  }
+  const onDelivered = (envelope: { data: { messageId: string } }) => {
+    const attempt = reports.get(envelope.data.messageId)
+    if (attempt) attempt.endedAt = Date.now()
+  }
+  coordinator.on('task.assigned', onAssigned)
+  coordinator.on('message.received', onDelivered)
+  return {
+    attempts,
+    stop() {
+      coordinator.off('task.assigned', onAssigned)
+      coordinator.off('message.received', onDelivered)
+      for (const timer of timers) clearTimeout(timer)
+    },
+  }
+}
