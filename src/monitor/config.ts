@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { analysisConfigSchema } from '../analysis/config.js'
 import { parseConfig } from '../model/validate.js'
 import { rebalancerConfigSchema, strategyOptionsSchema } from '../strategies/config.js'
 
@@ -44,6 +45,8 @@ export const swarmMonitorConfigSchema = z
     /** Whether the rebalancer moves queued tasks each tick. */
     rebalance: z.boolean().default(true),
     rebalancer: rebalancerConfigSchema.prefault({}),
+    /** Thresholds of bottlenecks and insights, alert and SLA rules (README: Analysis). */
+    analysis: analysisConfigSchema.prefault({}),
     efficiency: z
       .object({
         /** Samples of prior weight toward 1 for each efficiency part (smoothing for agents with few samples). */

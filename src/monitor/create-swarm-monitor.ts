@@ -1,4 +1,5 @@
 import { asyncScheduler, type Observable, type SchedulerLike } from 'rxjs'
+import { createAnalysis } from '../analysis/index.js'
 import { type ResourceSource, sampleResources, systemResourceSource } from '../hosts/resources.js'
 import type { HostAdapter } from '../model/host-adapter.js'
 import type { SwarmSession } from '../model/session.js'
@@ -59,7 +60,7 @@ export function createSwarmMonitor(config?: SwarmMonitorConfigInput, deps: Monit
         strategy: resolveStrategy(parsed.strategy),
         resolveStrategy,
         rebalancer: parsed.rebalance ? createRebalancer(parsed.rebalancer) : null,
-        analysis: null,
+        analysis: createAnalysis(parsed.analysis),
         sideEvents:
           sampleEveryMs > 0
             ? sampleResources(

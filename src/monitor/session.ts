@@ -120,7 +120,12 @@ export class MonitorSession implements SwarmSession {
     this.errors$ = new GuardedObservable(this.errorSubject.asObservable(), 'errors$', () => {})
 
     if (adapter?.errors$) {
-      this.subscriptions.push(adapter.errors$.subscribe({ next: (e) => this.report(e), error: () => {} }))
+      // What the adapter could not translate is an event reported invalid: it counts like one.
+      const onAdapterError = (e: SwarmError) => {
+        this.ingest.countInvalid()
+        this.report(e)
+      }
+      this.subscriptions.push(adapter.errors$.subscribe({ next: onAdapterError, error: () => {} }))
     }
     if (parts.sideEvents) {
       this.subscriptions.push(
@@ -333,12 +338,8 @@ export class MonitorSession implements SwarmSession {
   }
 
   snapshot(): SwarmSnapshot {
-    if (this.closed) return this.latest ?? this.emptySnapshotAfterClose()
+    if (this.closed) return this.latest as SwarmSnapshot
     return this.latest && this.latest.at === this.ingest.now() ? this.latest : this.build(this.ingest.now())
-  }
-
-  private emptySnapshotAfterClose(): SwarmSnapshot {
-    throw new Error('swarm-perf: the session closed before any event arrived; there is no snapshot')
   }
 
   history(): readonly SwarmSnapshot[] {

@@ -1,0 +1,57 @@
+import { constants } from 'node:fs'
+import { access, stat } from 'node:fs/promises'
+import { lastValueFrom, toArray } from 'rxjs'
+import { fromJsonl } from '../hosts/from-jsonl.js'
+import type { SwarmError } from '../model/errors.js'
+import type { Alert } from '../model/finding.js'
+import type { Reassignment } from '../model/reassignment.js'
+import type { SwarmSnapshot } from '../model/snapshot.js'
+import type { SwarmMonitorConfigInput } from './config.js'
+import { createSwarmMonitor } from './create-swarm-monitor.js'
+
+export interface ReplayResult {
+  snapshot: SwarmSnapshot
+  /** Every snapshot of the replay, oldest first (bounded by historySize). */
+  history: readonly SwarmSnapshot[]
+  errors: SwarmError[]
+  /** Every firing and resolved transition, in order. */
+  alerts: Alert[]
+  reassignments: Reassignment[]
+}
+
+/** The file cannot be read: the CLI exits 2 on this. */
+export class UnreadableLogError extends Error {
+  constructor(
+    readonly path: string,
+    cause: unknown,
+  ) {
+    super(`cannot read '${path}': ${cause instanceof Error ? cause.message : String(cause)}`, { cause })
+    this.name = 'UnreadableLogError'
+  }
+}
+
+/**
+ * Replays a recorded JSONL log through a monitor and resolves with the final snapshot and everything the session
+ * reported. Host resource sampling is off: a replay is deterministic.
+ */
+export async function replayJsonl(path: string, config: SwarmMonitorConfigInput = {}): Promise<ReplayResult> {
+  try {
+    await access(path, constants.R_OK)
+    if (!(await stat(path)).isFile()) throw new Error('not a regular file')
+  } catch (error) {
+    throw new UnreadableLogError(path, error)
+  }
+  const monitor = createSwarmMonitor({ ...config, resources: { sampleEveryMs: 0 } })
+  const session = monitor.attach(fromJsonl(path))
+  const errors = lastValueFrom(session.errors$.pipe(toArray()))
+  const alerts = lastValueFrom(session.alerts$.pipe(toArray()))
+  const reassignments = lastValueFrom(session.reassignments$.pipe(toArray()))
+  const snapshots = await lastValueFrom(session.snapshots$.pipe(toArray()), { defaultValue: [] })
+  return {
+    snapshot: snapshots[snapshots.length - 1] ?? session.snapshot(),
+    history: session.history(),
+    errors: await errors,
+    alerts: await alerts,
+    reassignments: await reassignments,
+  }
+}
