@@ -1,4 +1,7 @@
 /** The benchmark registry: one file per benchmark, one line here. */
+import { assignment } from './assignment.js'
+import { percentilesBenchmark } from './percentiles.js'
+
 export interface BenchOptions {
   /** When true, print nothing but the final JSON object (the runner prints it). */
   json: boolean
@@ -12,4 +15,4 @@ export interface Benchmark {
   run(options: BenchOptions): Promise<Record<string, unknown>>
 }
 
-export const benchmarks: Benchmark[] = []
+export const benchmarks: Benchmark[] = [assignment, percentilesBenchmark]
