@@ -30,6 +30,7 @@ type Coordinator = Pick<
 type AssignTask = (task: TaskDefinition) => Promise<AgentState | undefined>
 
 const priorities: Record<string, number> = { critical: 4, high: 3, normal: 2, low: 1, background: 0 }
+const priorityOf = (task: TaskDefinition) => (Object.hasOwn(priorities, task.priority) ? priorities[task.priority] : 2)
 const capabilityFlags = [
   'codeGeneration',
   'codeReview',
@@ -83,7 +84,7 @@ export function claudeFlowSwarmAdapter(
     type: 'task:queued',
     ts,
     taskId: attempts.current(hostTaskId),
-    ...(task ? { kind: task.type, priority: priorities[task.priority] ?? 2 } : {}),
+    ...(task ? { kind: task.type, priority: priorityOf(task) } : {}),
   })
 
   const startedOn = (hostTaskId: string, agentId: string, ts: number): SwarmEvent[] => {
@@ -139,7 +140,7 @@ export function claudeFlowSwarmAdapter(
       if (idle === 0) return
       const waiting = coordinator
         .getTasksByStatus('queued')
-        .sort((a, b) => (priorities[b.priority] ?? 2) - (priorities[a.priority] ?? 2) || +a.createdAt - +b.createdAt)
+        .sort((a, b) => priorityOf(b) - priorityOf(a) || +a.createdAt - +b.createdAt)
       for (const task of waiting) {
         if (idle-- === 0) break
         assignTask(task).catch(() => undefined) // a failed offer leaves the task queued for the next one

@@ -1,0 +1,273 @@
+import { EventEmitter } from 'node:events'
+import { createOrchestrator } from '@claude-flow/shared/core'
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { type EventEmitterMapping, fromEventEmitter } from '../src/hosts/from-event-emitter.js'
+import { claudeFlowBusMapping } from '../src/hosts/mappings/claude-flow-bus-mapping.js'
+import { ruvSwarmMapping } from '../src/hosts/mappings/ruv-swarm-mapping.js'
+import { TaskAttempts } from '../src/hosts/mappings/task-attempts.js'
+import type { SwarmError } from '../src/model/errors.js'
+import type { Reassignment } from '../src/model/reassignment.js'
+import { type SwarmEvent, swarmEventSchema } from '../src/model/swarm-event.js'
+
+function clock(start = 1_000) {
+  let t = start
+  return { now: () => t, advance: (ms: number) => (t += ms) }
+}
+
+function collect(adapter: ReturnType<typeof fromEventEmitter>) {
+  const events: SwarmEvent[] = []
+  const errors: SwarmError[] = []
+  adapter.errors$.subscribe((e) => errors.push(e))
+  const subscription = adapter.events$.subscribe((e) => events.push(e as SwarmEvent))
+  return { events, errors, subscription }
+}
+
+const move = (taskId: string, toAgentId: string): Reassignment => ({
+  taskId,
+  toAgentId,
+  reason: 'place',
+  expectedGainMs: 1,
+  at: 0,
+})
+
+/** A ruv-swarm shaped host: the payloads of `RuvSwarm` in ruv-swarm 1.0.20's src/index.ts, over Node's emitter. */
+function ruvHost() {
+  const host = new EventEmitter()
+  return {
+    host,
+    addAgent: (agentId: string) => host.emit('agent:added', { agentId, config: { id: agentId, type: 'coder' } }),
+    removeAgent: (agentId: string) => host.emit('agent:removed', { agentId }),
+    submit: (id: string) => host.emit('task:created', { task: { id, description: id, priority: 'high' } }),
+    assign: (taskId: string, agentId: string) => host.emit('task:assigned', { taskId, agentId }),
+    complete: (taskId: string) => host.emit('task:completed', { taskId, result: { taskId } }),
+    fail: (taskId: string) => host.emit('task:failed', { taskId, error: new Error('no luck') }),
+  }
+}
+
+describe('fromEventEmitter with the ruv-swarm mapping', () => {
+  it('translates the swarm lifecycle, stamps times with the clock and takes assignment as the start', () => {
+    const c = clock()
+    const ruv = ruvHost()
+    const adapter = fromEventEmitter(ruv.host, ruvSwarmMapping(), { now: c.now })
+    const { events, errors } = collect(adapter)
+    ruv.addAgent('r1')
+    ruv.submit('t1')
+    c.advance(10)
+    ruv.assign('t1', 'r1')
+    c.advance(240)
+    ruv.complete('t1')
+    ruv.submit('t2')
+    ruv.assign('t2', 'r1')
+    ruv.fail('t2')
+    ruv.removeAgent('r1')
+    ruv.host.emit('agent:status_changed', { agentId: 'r1' }) // not listened to
+
+    expect(errors).toEqual([])
+    expect(events).toEqual([
+      { type: 'agent:joined', ts: 1000, agentId: 'r1', capacity: 1, role: 'coder' },
+      { type: 'task:queued', ts: 1000, taskId: 't1', priority: 3 },
+      { type: 'task:assigned', ts: 1010, taskId: 't1', agentId: 'r1' },
+      { type: 'task:started', ts: 1010, taskId: 't1', agentId: 'r1' },
+      { type: 'task:completed', ts: 1250, taskId: 't1', agentId: 'r1' },
+      { type: 'task:queued', ts: 1250, taskId: 't2', priority: 3 },
+      { type: 'task:assigned', ts: 1250, taskId: 't2', agentId: 'r1' },
+      { type: 'task:started', ts: 1250, taskId: 't2', agentId: 'r1' },
+      { type: 'task:failed', ts: 1250, taskId: 't2', agentId: 'r1', error: 'no luck' },
+      { type: 'agent:left', ts: 1250, agentId: 'r1' },
+    ])
+    expect(adapter.definitions.serviceMs).toMatch(/assignment is taken as the start/)
+  })
+
+  it('listens only while subscribed, once for all subscribers', () => {
+    const ruv = ruvHost()
+    const adapter = fromEventEmitter(ruv.host, ruvSwarmMapping())
+    expect(ruv.host.listenerCount('task:created')).toBe(0)
+    const first = collect(adapter)
+    const second = collect(adapter)
+    expect(ruv.host.listenerCount('task:created')).toBe(1)
+    ruv.submit('t1')
+    expect(first.events).toHaveLength(1)
+    expect(second.events).toHaveLength(1)
+    first.subscription.unsubscribe()
+    second.subscription.unsubscribe()
+    expect(ruv.host.eventNames()).toEqual([])
+  })
+
+  it('completes events$ and errors$ and stops listening on dispose', () => {
+    const ruv = ruvHost()
+    const adapter = fromEventEmitter(ruv.host, ruvSwarmMapping())
+    const done: string[] = []
+    adapter.events$.subscribe({ complete: () => done.push('events') })
+    adapter.errors$.subscribe({ complete: () => done.push('errors') })
+    adapter.dispose()
+    adapter.dispose()
+    expect(done).toEqual(['events', 'errors'])
+    expect(ruv.host.eventNames()).toEqual([])
+  })
+})
+
+describe('fromEventEmitter apply: the host callback and its answer as an event', () => {
+  const setup = (apply?: Parameters<typeof fromEventEmitter>[2] extends infer O ? (O & object)['apply'] : never) => {
+    const ruv = ruvHost()
+    const adapter = fromEventEmitter(ruv.host, ruvSwarmMapping(), { now: () => 5, ...(apply ? { apply } : {}) })
+    const collected = collect(adapter)
+    ruv.addAgent('r1')
+    ruv.addAgent('r2')
+    ruv.submit('t1')
+    return {
+      ruv,
+      adapter,
+      ...collected,
+      answers: () => collected.events.filter((e) => e.type.startsWith('reassignment:')),
+    }
+  }
+
+  it('answers applied when the callback returns, refused when it throws, declines or says why', async () => {
+    let mode: 'ok' | 'throw' | 'false' | 'reason' | 'reject' = 'ok'
+    const { adapter, answers } = setup(async () => {
+      if (mode === 'throw') throw new Error('host is draining')
+      if (mode === 'reject') return Promise.reject(new Error('rejected'))
+      if (mode === 'false') return false
+      if (mode === 'reason') return { refused: 'quota' }
+      return undefined
+    })
+    await adapter.apply(move('t1', 'r1'))
+    for (const m of ['throw', 'false', 'reason', 'reject'] as const) {
+      mode = m
+      await adapter.apply(move('t1', 'r2'))
+    }
+    expect(answers()).toEqual([
+      { type: 'reassignment:applied', ts: 5, taskId: 't1', toAgentId: 'r1' },
+      { type: 'reassignment:refused', ts: 5, taskId: 't1', toAgentId: 'r2', reason: 'host is draining' },
+      { type: 'reassignment:refused', ts: 5, taskId: 't1', toAgentId: 'r2', reason: 'declined by the host' },
+      { type: 'reassignment:refused', ts: 5, taskId: 't1', toAgentId: 'r2', reason: 'quota' },
+      { type: 'reassignment:refused', ts: 5, taskId: 't1', toAgentId: 'r2', reason: 'rejected' },
+    ])
+  })
+
+  it('with a pending answer, takes the host task:assigned as the acknowledgement, emitted before it', async () => {
+    const { ruv, adapter, events, answers } = setup(() => ({ pending: true }))
+    await adapter.apply(move('t1', 'r2'))
+    expect(answers()).toEqual([])
+    ruv.assign('t1', 'r2')
+    expect(events.slice(-3).map((e) => e.type)).toEqual(['reassignment:applied', 'task:assigned', 'task:started'])
+
+    ruv.submit('t2')
+    await adapter.apply(move('t2', 'r2'))
+    ruv.assign('t2', 'r1') // the host put it elsewhere
+    expect(answers().at(-1)).toMatchObject({ type: 'reassignment:refused', reason: 'the host assigned it to r1' })
+
+    ruv.submit('t3')
+    await adapter.apply(move('t3', 'r1'))
+    await adapter.apply(move('t3', 'r2')) // a newer move supersedes the first
+    expect(answers().at(-1)).toMatchObject({ taskId: 't3', toAgentId: 'r1', reason: /superseded/ })
+  })
+
+  it('refuses when neither the mapping nor the host can apply', async () => {
+    const { adapter, answers } = setup()
+    await adapter.apply(move('t1', 'r1'))
+    expect(answers()).toEqual([
+      {
+        type: 'reassignment:refused',
+        ts: 5,
+        taskId: 't1',
+        toAgentId: 'r1',
+        reason: 'ruv-swarm has no way to apply a reassignment; pass options.apply',
+      },
+    ])
+  })
+})
+
+describe('fromEventEmitter never lets host garbage through or throw into the host', () => {
+  const wildcard = (): EventEmitterMapping<EventEmitter> => ({
+    name: 'wild',
+    ignore: ['noise:', 'heartbeat'],
+    listen: (host, deliver) => {
+      const listener = (envelope: { name: string }) => deliver(envelope.name, envelope)
+      host.on('any', listener)
+      return () => host.off('any', listener)
+    },
+    unwrap: (raw) => raw as { payload: unknown; id?: string },
+    events: {
+      boom: () => {
+        throw new Error('translator bug')
+      },
+      joined: (payload, ctx) => {
+        const agentId = ctx.requireId((payload as { agentId?: unknown })?.agentId, 'payload.agentId')
+        return agentId ? { type: 'agent:joined', ts: ctx.ts, agentId } : undefined
+      },
+    },
+  })
+
+  it('reports unmapped names, ignores the ignorable, catches a throwing translator, drops repeated ids', () => {
+    const host = new EventEmitter()
+    const { events, errors } = collect(fromEventEmitter(host, wildcard(), { now: () => 1 }))
+    const send = (name: string, payload: unknown, id?: string) =>
+      expect(() => host.emit('any', { name, payload, ...(id ? { id } : {}) })).not.toThrow()
+    send('noise:tick', {})
+    send('heartbeat', {})
+    send('mystery', {})
+    send('boom', {})
+    send('joined', { agentId: 42 })
+    send('joined', { agentId: 'a' }, 'e1')
+    send('joined', { agentId: 'a' }, 'e1')
+    send('constructor', {}) // not an own mapping
+    expect(events).toEqual([{ type: 'agent:joined', ts: 1, agentId: 'a' }])
+    expect(errors.map((e) => [e.code, e.path ?? e.source ?? ''])).toEqual([
+      ['HOST_EVENT_UNMAPPED', ''],
+      ['PLUGIN_FAILED', 'wild'],
+      ['EVENT_SCHEMA', 'payload.agentId'],
+      ['EVENT_DUPLICATE', ''],
+      ['HOST_EVENT_UNMAPPED', ''],
+    ])
+    expect(errors[0]).toMatchObject({
+      message: "wild: no mapping for host event 'mystery'",
+      event: { name: 'mystery' },
+    })
+  })
+
+  it('emits only schema-valid SwarmEvents for any payload under any mapped name (ruv-swarm mapping)', () => {
+    const names = Object.keys(ruvSwarmMapping().events)
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.constantFrom(...names), fc.anything()), { maxLength: 30 }), (sends) => {
+        const host = new EventEmitter()
+        const { events } = collect(fromEventEmitter(host, ruvSwarmMapping()))
+        for (const [name, payload] of sends) host.emit(name, payload)
+        return events.every((e) => swarmEventSchema.safeParse(e).success)
+      }),
+    )
+  })
+
+  it('emits only schema-valid SwarmEvents for any payload on a real claude-flow bus', () => {
+    const names = Object.keys(claudeFlowBusMapping().events)
+    const payload = fc.oneof(
+      fc.anything(),
+      fc.record({
+        taskId: fc.string(),
+        agentId: fc.string(),
+        task: fc.record({ id: fc.string(), priority: fc.anything() }),
+      }),
+    )
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.constantFrom(...names), payload), { maxLength: 30 }), (sends) => {
+        const { eventBus } = createOrchestrator()
+        const { events } = collect(fromEventEmitter(eventBus, claudeFlowBusMapping()))
+        for (const [name, p] of sends) eventBus.emit(name, p)
+        return events.every((e) => swarmEventSchema.safeParse(e).success)
+      }),
+    )
+  })
+})
+
+describe('TaskAttempts', () => {
+  it('names the first attempt by the host id and later ones <id>#<n>, and resolves them back', () => {
+    const attempts = new TaskAttempts()
+    expect(attempts.current('t#2')).toBe('t#2')
+    expect(attempts.next('t#2')).toBe('t#2#2')
+    expect(attempts.resolve('t#2#2')).toEqual({ hostTaskId: 't#2', attempt: 2 })
+    expect(attempts.resolve('t#2')).toEqual({ hostTaskId: 't#2', attempt: 1 })
+    expect(attempts.isCurrent('t#2')).toBe(false)
+    expect(attempts.isCurrent('t#2#2')).toBe(true)
+  })
+})
