@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events'
 import { createOrchestrator } from '@claude-flow/shared/core'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { type EventEmitterMapping, fromEventEmitter } from '../src/hosts/from-event-emitter.js'
+import { type EventEmitterMapping, fromEventEmitter, type HostApply } from '../src/hosts/from-event-emitter.js'
 import { claudeFlowBusMapping } from '../src/hosts/mappings/claude-flow-bus-mapping.js'
 import { ruvSwarmMapping } from '../src/hosts/mappings/ruv-swarm-mapping.js'
 import { TaskAttempts } from '../src/hosts/mappings/task-attempts.js'
@@ -108,7 +108,7 @@ describe('fromEventEmitter with the ruv-swarm mapping', () => {
 })
 
 describe('fromEventEmitter apply: the host callback and its answer as an event', () => {
-  const setup = (apply?: Parameters<typeof fromEventEmitter>[2] extends infer O ? (O & object)['apply'] : never) => {
+  const setup = (apply?: HostApply<EventEmitter>) => {
     const ruv = ruvHost()
     const adapter = fromEventEmitter(ruv.host, ruvSwarmMapping(), { now: () => 5, ...(apply ? { apply } : {}) })
     const collected = collect(adapter)
