@@ -62,6 +62,7 @@ const scenarioArb = fc.record({
 })
 
 type Scenario = typeof scenarioArb extends fc.Arbitrary<infer T> ? T : never
+type Step = Scenario['steps'][number]
 
 function runScenario(scenario: Scenario) {
   const events$ = new Subject<unknown>()
@@ -148,7 +149,7 @@ function runScenario(scenario: Scenario) {
   }
 
   /** One step of the host at `now`: answers first, then the program's changes, then outcomes, then starts. */
-  const step = (program: Scenario['steps'][number] | null) => {
+  const step = (program: Step | null) => {
     // A first event at this time lets the monitor tick on what it already knows; its decisions come back at once.
     send({ type: 'queue:depth', ts: now, depth: [...tasks.values()].filter((t) => t.state === 'unassigned').length })
     flush()
@@ -252,26 +253,27 @@ describe('conservation through the monitor', () => {
     for (const [what, count] of Object.entries(seen)) expect(count, what).toBeGreaterThan(0)
   })
 
-  it('moves and refuses along the way (the property above exercises both)', () => {
-    // A fixed scenario where an overloaded agent must shed work and the host refuses every other answer.
+  it('conserves tasks when a busy agent sheds work to a newcomer and then leaves mid-task', () => {
+    // The host refuses the second answer; the first agent leaves while running.
+    const batch = (): Step => ({
+      join: null,
+      leave: null,
+      queue: Array.from({ length: 3 }, () => ({
+        requiredCapabilities: [],
+        kind: 'build' as const,
+        priority: 0,
+        steps: 3,
+        fails: false,
+      })),
+      gap: 1,
+    })
     const { violations, reassignments, tasks } = runScenario({
       strategy: 'round-robin',
       maxQueuedPerSlot: 2,
       refusals: [false, true],
       steps: [
         { join: null, leave: null, queue: [], gap: 1 },
-        ...Array.from({ length: 4 }, () => ({
-          join: null,
-          leave: null,
-          queue: Array.from({ length: 3 }, () => ({
-            requiredCapabilities: [],
-            kind: 'build',
-            priority: 0,
-            steps: 3,
-            fails: false,
-          })),
-          gap: 1,
-        })),
+        ...Array.from({ length: 4 }, batch),
         { join: { capabilities: ['code'], capacity: 2 }, leave: null, queue: [], gap: 3 },
         { join: null, leave: 0, queue: [], gap: 3 },
       ],
@@ -279,6 +281,7 @@ describe('conservation through the monitor', () => {
     expect(violations).toEqual([])
     expect(reassignments.some((r) => r.reason === 'place')).toBe(true)
     expect(reassignments.some((r) => r.reason === 'rebalance' || r.reason === 'evacuate')).toBe(true)
-    expect([...tasks.values()].every((t) => t.outcomes === 1)).toBe(true)
+    expect(tasks.size).toBe(12)
+    expect([...tasks.values()].every((t) => t.state === 'ended' && t.outcomes === 1)).toBe(true)
   })
 })
