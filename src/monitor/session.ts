@@ -184,7 +184,8 @@ export class MonitorSession implements SwarmSession {
       if (Number.isNaN(this.nextTickAt)) this.nextTickAt = this.tickBoundary(event.ts) + this.config.tickMs
       else if (event.ts >= this.nextTickAt) this.tick(this.tickBoundary(event.ts))
       const error = this.ingest.apply(event)
-      if (error) this.report(error)
+      // Report the event as the host sent it (zod hands back a copy).
+      if (error) this.report(error.event === raw ? error : { ...error, event: raw })
     } catch (error) {
       // A defect of ours must not reach the host either.
       this.report({
@@ -339,7 +340,24 @@ export class MonitorSession implements SwarmSession {
 
   snapshot(): SwarmSnapshot {
     if (this.closed) return this.latest as SwarmSnapshot
-    return this.latest && this.latest.at === this.ingest.now() ? this.latest : this.build(this.ingest.now())
+    // Built fresh from the live state; the findings are the latest tick's (analysis keeps state and runs per tick).
+    const latest = this.latest
+    const fresh = buildSnapshot(
+      this.ingest,
+      this.config,
+      this.ingest.now(),
+      this.seq,
+      this.reassignmentsEmitted,
+      this.definitions,
+    )
+    if (latest) {
+      fresh.bottlenecks = latest.bottlenecks
+      fresh.insights = latest.insights
+      fresh.alerts = latest.alerts
+      fresh.sla = latest.sla
+      fresh.predictions = latest.predictions
+    }
+    return fresh
   }
 
   history(): readonly SwarmSnapshot[] {
@@ -361,18 +379,13 @@ export class MonitorSession implements SwarmSession {
   /** Flush, final snapshot, complete every output, release WASM memory. */
   private close(): void {
     if (this.closed) return
-    if (this.ingest.totals.lastEventAt !== null) {
-      try {
-        const at = this.ingest.now()
-        this.measurements.advanceTo(at)
-        this.publish(this.analyse(this.build(at)))
-      } catch (error) {
-        this.report({
-          code: errorCodes.plugin,
-          message: `final snapshot failed: ${describe(error)}`,
-          source: 'monitor',
-        })
-      }
+    // Always a final snapshot, even of an empty stream (at 0), so a replay of a log of bad lines still reports.
+    try {
+      const at = this.ingest.now()
+      this.measurements.advanceTo(at)
+      this.publish(this.analyse(this.build(at)))
+    } catch (error) {
+      this.report({ code: errorCodes.plugin, message: `final snapshot failed: ${describe(error)}`, source: 'monitor' })
     }
     this.closed = true
     for (const s of this.subscriptions) s.unsubscribe()

@@ -1,0 +1,402 @@
+import { from, lastValueFrom, Subject, toArray } from 'rxjs'
+import { describe, expect, it } from 'vitest'
+import { ConfigError } from '../src/model/errors.js'
+import type { Reassignment } from '../src/model/reassignment.js'
+import type { SwarmSnapshot } from '../src/model/snapshot.js'
+import type { SwarmEvent } from '../src/model/swarm-event.js'
+import { createSwarmMonitor } from '../src/monitor/create-swarm-monitor.js'
+import { nearestRank, rng, type ScriptedTask, scriptEvents, t0 } from './fixtures/events.js'
+
+const relativeError = 0.004
+
+/** Runs events through a fresh monitor and collects every output. */
+async function run(events: unknown[], config: Parameters<typeof createSwarmMonitor>[0] = {}) {
+  const session = createSwarmMonitor({ rebalance: false, ...config }).connect(from(events))
+  const snapshots = lastValueFrom(session.snapshots$.pipe(toArray()))
+  const errors = lastValueFrom(session.errors$.pipe(toArray()))
+  const reassignments = lastValueFrom(session.reassignments$.pipe(toArray()))
+  return {
+    session,
+    snapshots: await snapshots,
+    errors: await errors,
+    reassignments: await reassignments,
+    final: (await snapshots).at(-1) as SwarmSnapshot,
+  }
+}
+
+function randomTasks(seed: number, n: number, agents: string[]): ScriptedTask[] {
+  const random = rng(seed)
+  return Array.from({ length: n }, (_, i) => {
+    const queuedAt = t0 + Math.floor(random() * 50_000)
+    // Lognormal service times: median 100 ms, sigma 1.
+    const z = Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random())
+    return {
+      taskId: `t${i}`,
+      agentId: agents[Math.floor(random() * agents.length)],
+      kind: random() < 0.5 ? 'plan' : 'code',
+      queuedAt,
+      startedAt: queuedAt + Math.floor(random() * 200),
+      serviceMs: Math.max(1, Math.round(100 * Math.exp(z))),
+      fails: random() < 0.05,
+    }
+  })
+}
+
+describe('createSwarmMonitor', () => {
+  it('rejects a bad config with one ConfigError naming every wrong field', () => {
+    let caught: unknown
+    try {
+      createSwarmMonitor({ tickMs: -1, windowSlots: 0, strategy: 'fastest', bogus: true } as never)
+    } catch (error) {
+      caught = error
+    }
+    expect(caught).toBeInstanceOf(ConfigError)
+    const paths = (caught as ConfigError).issues.map((i) => i.path)
+    expect(paths).toEqual(expect.arrayContaining(['tickMs', 'windowSlots', '']))
+    expect((caught as ConfigError).code).toBe('CONFIG_INVALID')
+    expect(() => createSwarmMonitor({ strategy: 'fastest' })).toThrow(/unknown strategy 'fastest'; expected one of/)
+  })
+})
+
+describe('snapshots', () => {
+  const agents = ['a0', 'a1', 'a2', 'a3']
+  const tasks = randomTasks(7, 2000, agents)
+  const events = scriptEvents(agents, tasks)
+
+  it('give per-agent counts and service percentiles matching exact values within the relative error', async () => {
+    const { final, errors } = await run(events, { windowMs: 3_600_000 })
+    expect(errors).toEqual([])
+    for (const agentId of agents) {
+      const mine = tasks.filter((t) => t.agentId === agentId)
+      const done = mine.filter((t) => !t.fails).map((t) => t.serviceMs)
+      const agent = final.agents.find((a) => a.agentId === agentId)!
+      expect(agent.tasksCompleted).toBe(done.length)
+      expect(agent.tasksFailed).toBe(mine.length - done.length)
+      expect(agent.successRate).toBeCloseTo(done.length / mine.length, 10)
+      for (const [key, q] of [
+        ['p50', 0.5],
+        ['p90', 0.9],
+        ['p95', 0.95],
+        ['p99', 0.99],
+      ] as const) {
+        const exact = nearestRank(done, q)
+        expect(Math.abs(agent.serviceMs[key]! - exact) / exact).toBeLessThanOrEqual(relativeError)
+      }
+      expect(agent.serviceMs.mean).toBeCloseTo(done.reduce((s, v) => s + v, 0) / done.length, 6)
+      expect(agent.serviceHistogram.count).toBe(done.length)
+    }
+    const all = tasks.filter((t) => !t.fails).map((t) => t.serviceMs)
+    const p99 = nearestRank(all, 0.99)
+    expect(Math.abs(final.swarm.serviceMs.p99! - p99) / p99).toBeLessThanOrEqual(relativeError)
+    const responses = tasks.filter((t) => !t.fails).map((t) => t.startedAt + t.serviceMs - t.queuedAt)
+    const r95 = nearestRank(responses, 0.95)
+    expect(Math.abs(final.swarm.responseMs.p95! - r95) / r95).toBeLessThanOrEqual(relativeError)
+    expect(final.swarm.tasksCompleted).toBe(all.length)
+    expect(final.swarm.tasksFailed).toBe(tasks.length - all.length)
+    expect(final.swarm.eventsValid).toBe(events.length)
+    expect(final.histograms.serviceMs.counts.reduce((s, c) => s + c, 0)).toBe(all.length)
+  })
+
+  it('are identical for the same log replayed twice (event time, not wall time)', async () => {
+    const a = await run(events)
+    const b = await run(events)
+    expect(JSON.stringify(a.snapshots)).toBe(JSON.stringify(b.snapshots))
+    expect(a.snapshots.length).toBeGreaterThan(40)
+  })
+
+  it('tick on event-time boundaries, one snapshot per boundary crossed, plus a final one', async () => {
+    const evs: SwarmEvent[] = [
+      { type: 'agent:joined', ts: t0 + 100, agentId: 'a' },
+      { type: 'task:queued', ts: t0 + 900, taskId: 'x' },
+      { type: 'task:started', ts: t0 + 1500, taskId: 'x', agentId: 'a' },
+      { type: 'task:completed', ts: t0 + 4200, taskId: 'x', agentId: 'a' },
+    ]
+    const { snapshots } = await run(evs, { tickMs: 1000 })
+    expect(snapshots.map((s) => s.at - t0)).toEqual([1000, 4000, 4200])
+    expect(snapshots.map((s) => s.seq)).toEqual([0, 1, 2])
+    expect(snapshots[0].swarm.tasksQueued).toBe(1)
+    expect(snapshots[1].swarm.tasksInFlight).toBe(1)
+    expect(snapshots[2].swarm.tasksCompleted).toBe(1)
+    expect(snapshots[2].agents[0].serviceMs.p50).toBeCloseTo(2700, -1)
+  })
+
+  it('forget samples once the window has passed them', async () => {
+    const evs: SwarmEvent[] = [
+      { type: 'agent:joined', ts: t0, agentId: 'a' },
+      { type: 'task:started', ts: t0, taskId: 'x', agentId: 'a' },
+      { type: 'task:completed', ts: t0 + 500, taskId: 'x', agentId: 'a' },
+      // 70 s later with a 60 s window: the first completion has expired.
+      { type: 'task:started', ts: t0 + 70_000, taskId: 'y', agentId: 'a' },
+      { type: 'task:failed', ts: t0 + 70_100, taskId: 'y', agentId: 'a' },
+    ]
+    const { final } = await run(evs, { windowMs: 60_000, windowSlots: 6 })
+    const agent = final.agents[0]
+    expect(agent.serviceMs.p50).toBeNull()
+    expect(agent.throughputPerMin).toBe(0)
+    expect(final.swarm.errorRate).toBe(1)
+    expect(agent.tasksCompleted).toBe(1)
+    expect(agent.tasksFailed).toBe(1)
+  })
+
+  it('measure recovery time, load, imbalance and efficiency', async () => {
+    const evs: SwarmEvent[] = [
+      { type: 'agent:joined', ts: t0, agentId: 'fast', capacity: 1 },
+      { type: 'agent:joined', ts: t0, agentId: 'slow', capacity: 1 },
+      { type: 'task:started', ts: t0, taskId: 'f1', agentId: 'fast' },
+      { type: 'task:failed', ts: t0 + 100, taskId: 'f1', agentId: 'fast' },
+      { type: 'task:started', ts: t0 + 100, taskId: 'f2', agentId: 'fast' },
+      { type: 'task:completed', ts: t0 + 300, taskId: 'f2', agentId: 'fast' },
+      { type: 'task:started', ts: t0 + 300, taskId: 's1', agentId: 'slow' },
+      { type: 'task:completed', ts: t0 + 1100, taskId: 's1', agentId: 'slow' },
+      { type: 'task:assigned', ts: t0 + 1100, taskId: 's2', agentId: 'slow' },
+      { type: 'task:assigned', ts: t0 + 1100, taskId: 's3', agentId: 'slow' },
+    ]
+    const { final } = await run(evs)
+    const fast = final.agents.find((a) => a.agentId === 'fast')!
+    const slow = final.agents.find((a) => a.agentId === 'slow')!
+    expect(fast.recoveryMs).toBe(200)
+    expect(slow.recoveryMs).toBeNull()
+    expect(slow.queued).toBe(2)
+    expect(slow.load).toBe(2)
+    expect(fast.load).toBe(0)
+    // Loads 0 and 2: mean 1, population sd 1.
+    expect(final.swarm.imbalance).toBeCloseTo(1, 10)
+    // fast: 200 ms against a fleet mean of 500 ms, so full speed; slow: 500/800, shrunk toward 1 by the prior.
+    expect(fast.efficiencyParts.speed).toBe(1)
+    expect(slow.efficiencyParts.speed).toBeCloseTo((1 * (500 / 800) + 5) / 6, 3)
+    expect(fast.efficiencyParts.success).toBeCloseTo((2 * 0.5 + 5) / 7, 3)
+    for (const a of [fast, slow]) {
+      expect(a.efficiency).toBeGreaterThan(0)
+      expect(a.efficiency).toBeLessThanOrEqual(1)
+    }
+  })
+
+  it('report messages, consensus rounds and host resources', async () => {
+    const evs: SwarmEvent[] = [
+      { type: 'message:sent', ts: t0, messageId: 'm1', from: 'a', to: 'b' },
+      { type: 'message:received', ts: t0 + 40, messageId: 'm1', from: 'a', to: 'b' },
+      { type: 'consensus:round', ts: t0 + 50, roundId: 'r1', durationMs: 300, participants: 3, agreed: true },
+      { type: 'consensus:round', ts: t0 + 60, roundId: 'r2', durationMs: 500, participants: 3, agreed: false },
+      { type: 'host:resources', ts: t0 + 70, cpu: 0.5, memoryUsedBytes: 1e9, memoryTotalBytes: 4e9 },
+      { type: 'queue:depth', ts: t0 + 80, depth: 12 },
+    ]
+    const { final } = await run(evs)
+    expect(final.swarm.messageLatencyMs.p50).toBeCloseTo(40, 0)
+    expect(final.swarm.consensus.rounds).toBe(2)
+    expect(final.swarm.consensus.agreementRate).toBe(0.5)
+    expect(final.swarm.consensus.p95Ms).toBeCloseTo(500, -1)
+    expect(final.swarm.resources).toEqual({ cpu: 0.5, memoryUsedBytes: 1e9, memoryTotalBytes: 4e9, loadAverage: null })
+    expect(final.swarm.reportedQueueDepth).toBe(12)
+  })
+
+  it('keep a bounded history and compare periods', async () => {
+    const agents = ['a0', 'a1']
+    const { session } = await run(scriptEvents(agents, randomTasks(3, 400, agents)), { historySize: 10 })
+    const history = session.history()
+    expect(history.length).toBe(10)
+    const deltas = session.comparePeriods(
+      { from: history[0].at, to: history[4].at },
+      { from: history[5].at, to: history[9].at },
+    )
+    const agentsDelta = deltas.find((d) => d.metric === 'swarm.agents')!
+    expect(agentsDelta).toEqual({ metric: 'swarm.agents', a: 2, b: 2, delta: 0, ratio: 1 })
+  })
+})
+
+describe('bad input', () => {
+  const join = (agentId: string, ts = t0): SwarmEvent => ({ type: 'agent:joined', ts, agentId })
+
+  const cases: Array<[string, unknown[], string, string | undefined]> = [
+    ['a schema failure', [{ type: 'task:queued', ts: t0 }], 'EVENT_SCHEMA', 'taskId'],
+    ['not an object', ['hello'], 'EVENT_SCHEMA', undefined],
+    ['an unknown type', [{ type: 'task:exploded', ts: t0, taskId: 'x' }], 'EVENT_SCHEMA', 'type'],
+    ['a negative timestamp', [{ type: 'agent:left', ts: -5, agentId: 'a' }], 'EVENT_SCHEMA', 'ts'],
+    [
+      'an agent that never joined',
+      [{ type: 'task:started', ts: t0, taskId: 'x', agentId: 'ghost' }],
+      'EVENT_UNKNOWN_AGENT',
+      'agentId',
+    ],
+    ['leaving without joining', [{ type: 'agent:left', ts: t0, agentId: 'ghost' }], 'EVENT_UNKNOWN_AGENT', 'agentId'],
+    ['joining twice', [join('a'), join('a')], 'EVENT_DUPLICATE', 'agentId'],
+    [
+      'completing a task that never started',
+      [
+        join('a'),
+        { type: 'task:queued', ts: t0, taskId: 'x' },
+        { type: 'task:completed', ts: t0 + 1, taskId: 'x', agentId: 'a' },
+      ],
+      'EVENT_INVALID_TRANSITION',
+      'taskId',
+    ],
+    [
+      'completing an unknown task',
+      [join('a'), { type: 'task:completed', ts: t0, taskId: 'x', agentId: 'a' }],
+      'EVENT_UNKNOWN_TASK',
+      'taskId',
+    ],
+    [
+      'completing twice',
+      [
+        join('a'),
+        { type: 'task:started', ts: t0, taskId: 'x', agentId: 'a' },
+        { type: 'task:completed', ts: t0 + 1, taskId: 'x', agentId: 'a' },
+        { type: 'task:completed', ts: t0 + 2, taskId: 'x', agentId: 'a' },
+      ],
+      'EVENT_DUPLICATE',
+      'taskId',
+    ],
+    [
+      'a timestamp far out of order',
+      [join('a', t0 + 60_000), { type: 'agent:joined', ts: t0, agentId: 'b' }],
+      'EVENT_OUT_OF_ORDER',
+      'ts',
+    ],
+    [
+      'starting a task twice',
+      [
+        join('a'),
+        { type: 'task:started', ts: t0, taskId: 'x', agentId: 'a' },
+        { type: 'task:started', ts: t0, taskId: 'x', agentId: 'a' },
+      ],
+      'EVENT_INVALID_TRANSITION',
+      'taskId',
+    ],
+    [
+      'an outcome from the wrong agent',
+      [
+        join('a'),
+        join('b'),
+        { type: 'task:started', ts: t0, taskId: 'x', agentId: 'a' },
+        { type: 'task:failed', ts: t0, taskId: 'x', agentId: 'b' },
+      ],
+      'EVENT_INVALID_TRANSITION',
+      'agentId',
+    ],
+  ]
+
+  for (const [name, events, code, path] of cases) {
+    it(`reports ${name} as ${code} and applies every valid event`, async () => {
+      const { errors, final } = await run(events)
+      expect(errors).toHaveLength(1)
+      expect(errors[0].code).toBe(code)
+      expect(errors[0].path).toBe(path)
+      expect(errors[0].event).toBe(events.find((e) => e === errors[0].event))
+      expect(errors[0].message.length).toBeGreaterThan(10)
+      expect(final.swarm.eventsValid + final.swarm.eventsInvalid).toBe(events.length)
+      expect(final.swarm.eventsInvalid).toBe(1)
+    })
+  }
+
+  it('reports an agent beyond the capacity and asks to raise it', async () => {
+    const { errors, final } = await run([join('a'), join('b'), join('c')], { capacity: 2 })
+    expect(errors.map((e) => e.code)).toEqual(['AGENT_CAPACITY'])
+    expect(errors[0].message).toMatch(/raise `capacity`/)
+    expect(final.swarm.agents).toBe(2)
+  })
+
+  it('reuses a departed agent slot once its window has expired', async () => {
+    const evs: SwarmEvent[] = [join('a'), { type: 'agent:left', ts: t0 + 1, agentId: 'a' }, join('b', t0 + 2)]
+    expect((await run(evs, { capacity: 1 })).errors.map((e) => e.code)).toEqual(['AGENT_CAPACITY'])
+    const later: SwarmEvent[] = [join('a'), { type: 'agent:left', ts: t0 + 1, agentId: 'a' }, join('b', t0 + 61_000)]
+    const { errors, final } = await run(later, { capacity: 1, windowMs: 60_000 })
+    expect(errors).toEqual([])
+    expect(final.agents.map((a) => a.agentId)).toEqual(['b'])
+  })
+})
+
+describe('outputs', () => {
+  it('keep ingesting when a subscriber throws, and report it on errors$', async () => {
+    const events$ = new Subject<SwarmEvent>()
+    const session = createSwarmMonitor().connect(events$, { start: 'immediate' })
+    const errors: string[] = []
+    session.errors$.subscribe((e) => errors.push(`${e.code} ${e.source}`))
+    session.snapshots$.subscribe(() => {
+      throw new Error('subscriber bug')
+    })
+    const seen: number[] = []
+    session.snapshots$.subscribe((s) => seen.push(s.swarm.agents))
+    events$.next({ type: 'agent:joined', ts: t0, agentId: 'a' })
+    events$.next({ type: 'agent:joined', ts: t0 + 1500, agentId: 'b' })
+    events$.next({ type: 'agent:joined', ts: t0 + 2500, agentId: 'c' })
+    events$.complete()
+    expect(seen).toEqual([1, 2, 3])
+    expect(errors).toEqual(['PLUGIN_FAILED snapshots$', 'PLUGIN_FAILED snapshots$', 'PLUGIN_FAILED snapshots$'])
+    expect(session.snapshot().swarm.agents).toBe(3)
+  })
+
+  it('replays the latest snapshot to a late subscriber and completes every output on dispose', async () => {
+    const events$ = new Subject<SwarmEvent>()
+    const session = createSwarmMonitor().connect(events$, { start: 'immediate' })
+    events$.next({ type: 'agent:joined', ts: t0, agentId: 'a' })
+    events$.next({ type: 'agent:joined', ts: t0 + 1000, agentId: 'b' })
+    const late: SwarmSnapshot[] = []
+    session.snapshots$.subscribe((s) => late.push(s))
+    expect(late.map((s) => s.swarm.agents)).toEqual([1])
+    const completed: string[] = []
+    for (const name of ['snapshots$', 'insights$', 'alerts$', 'reassignments$', 'actions$', 'errors$'] as const) {
+      session[name].subscribe({ complete: () => completed.push(name) })
+    }
+    session.dispose()
+    session.dispose()
+    expect(completed).toHaveLength(6)
+    expect(late.at(-1)!.swarm.agents).toBe(2)
+    // Events after dispose are ignored, never thrown.
+    events$.next({ type: 'agent:joined', ts: t0 + 2000, agentId: 'c' })
+    expect(session.snapshot().swarm.agents).toBe(2)
+  })
+
+  it('places queued tasks through the adapter, and a throwing adapter neither stops ingest nor loses the task', async () => {
+    const events$ = new Subject<unknown>()
+    const applied: Reassignment[] = []
+    let refuse = true
+    const session = createSwarmMonitor({ strategy: 'least-loaded', rebalance: false }).attach(
+      {
+        name: 'test-host',
+        events$,
+        apply: (r) => {
+          if (refuse) throw new Error('host is busy')
+          applied.push(r)
+        },
+      },
+      { start: 'immediate' },
+    )
+    const errors: string[] = []
+    session.errors$.subscribe((e) => errors.push(e.code))
+    events$.next({ type: 'agent:joined', ts: t0, agentId: 'a', capacity: 2 })
+    events$.next({ type: 'task:queued', ts: t0 + 10, taskId: 'x' })
+    events$.next({ type: 'task:queued', ts: t0 + 1100, taskId: 'y' })
+    expect(errors).toEqual(['REASSIGNMENT_REFUSED'])
+    expect(session.snapshot().queue.unassigned).toBe(2)
+    refuse = false
+    events$.next({ type: 'task:queued', ts: t0 + 2100, taskId: 'z' })
+    expect(applied.map((r) => [r.taskId, r.toAgentId, r.reason])).toEqual([
+      ['x', 'a', 'place'],
+      ['y', 'a', 'place'],
+    ])
+    events$.complete()
+  })
+
+  it('returns the work of an agent that leaves to the pool and places it elsewhere', async () => {
+    const events$ = new Subject<unknown>()
+    const placed: Reassignment[] = []
+    const session = createSwarmMonitor({ rebalance: false }).connect(events$, { start: 'immediate' })
+    session.reassignments$.subscribe((r) => placed.push(r))
+    events$.next({ type: 'agent:joined', ts: t0, agentId: 'a' })
+    events$.next({ type: 'agent:joined', ts: t0, agentId: 'b' })
+    events$.next({ type: 'task:assigned', ts: t0, taskId: 'q', agentId: 'a' })
+    events$.next({ type: 'task:started', ts: t0, taskId: 'r', agentId: 'a' })
+    events$.next({ type: 'agent:left', ts: t0 + 10, agentId: 'a' })
+    events$.next({ type: 'queue:depth', ts: t0 + 1000, depth: 2 })
+    expect(placed.map((r) => [r.taskId, r.toAgentId])).toEqual(
+      expect.arrayContaining([
+        ['q', 'b'],
+        ['r', 'b'],
+      ]),
+    )
+    const snapshot = session.snapshot()
+    expect(snapshot.agents.find((a) => a.agentId === 'a')!.state).toBe('left')
+    expect(snapshot.agents.find((a) => a.agentId === 'b')!.queued).toBe(2)
+    events$.complete()
+  })
+})

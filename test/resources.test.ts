@@ -1,0 +1,48 @@
+import { Subject } from 'rxjs'
+import { TestScheduler } from 'rxjs/testing'
+import { describe, expect, it } from 'vitest'
+import type { ResourceReading } from '../src/hosts/resources.js'
+import type { SwarmError } from '../src/model/errors.js'
+import type { SwarmSnapshot } from '../src/model/snapshot.js'
+import type { SwarmEvent } from '../src/model/swarm-event.js'
+import { createSwarmMonitor } from '../src/monitor/create-swarm-monitor.js'
+
+describe('host resource sampling', () => {
+  it('samples on its interval (virtual time), reports a failed reading and goes on, and stands down when the host pushes its own', () => {
+    const scheduler = new TestScheduler((a, b) => expect(a).toEqual(b))
+    scheduler.run(({ flush }) => {
+      let reads = 0
+      const source = (): ResourceReading => {
+        reads++
+        if (reads === 2) throw new Error('sensor unavailable')
+        return { cpu: reads / 10, memoryUsedBytes: 100 * reads, memoryTotalBytes: 1000 }
+      }
+      const events$ = new Subject<SwarmEvent>()
+      const session = createSwarmMonitor(
+        { resources: { sampleEveryMs: 1000 } },
+        { resourceSource: source, scheduler },
+      ).connect(events$, { start: 'immediate' })
+      const errors: SwarmError[] = []
+      session.errors$.subscribe((e) => errors.push(e))
+      scheduler.schedule(() => {
+        expect(session.snapshot().swarm.resources.cpu).toBe(0.1)
+      }, 1500)
+      scheduler.schedule(() => {
+        // Second reading failed, third arrived.
+        expect(errors.map((e) => e.code)).toEqual(['RESOURCES_SAMPLE_FAILED'])
+        expect(errors[0].message).toMatch(/sensor unavailable/)
+        expect(session.snapshot().swarm.resources.cpu).toBe(0.3)
+        events$.next({ type: 'host:resources', ts: 3500, cpu: 0.9, memoryUsedBytes: 1, memoryTotalBytes: 2 })
+      }, 3500)
+      scheduler.schedule(() => {
+        // Readings 4 and 5 happened but the host's own figure stands.
+        expect(reads).toBe(5)
+        const snapshot: SwarmSnapshot = session.snapshot()
+        expect(snapshot.swarm.resources.cpu).toBe(0.9)
+        session.dispose()
+      }, 5500)
+      flush()
+      expect(reads).toBe(5)
+    })
+  })
+})
