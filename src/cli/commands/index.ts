@@ -1,5 +1,8 @@
 import type { CliCommand } from '../command.js'
 import { assign } from './assign.js'
+import { exportCommand } from './export.js'
+import { report } from './report.js'
+import { serve } from './serve.js'
 
 /** Every CLI command, in the order the help lists them. Add a command: one file, one line here. */
-export const commands: CliCommand[] = [assign]
+export const commands: CliCommand[] = [report, assign, exportCommand, serve]

@@ -1,0 +1,126 @@
+import { parseArgs } from 'node:util'
+import { lastValueFrom, NEVER, toArray } from 'rxjs'
+import { agentLabelModes, type ExportOptionsInput } from '../../exporters/config.js'
+import { exporters, exportFormats, isExportFormat } from '../../exporters/index.js'
+import { fromJsonl } from '../../hosts/from-jsonl.js'
+import type { SwarmError } from '../../model/errors.js'
+import { ConfigError } from '../../model/errors.js'
+import type { SwarmSnapshot } from '../../model/snapshot.js'
+import { createSwarmMonitor } from '../../monitor/create-swarm-monitor.js'
+import { replayJsonl, UnreadableLogError } from '../../monitor/replay.js'
+import type { CliCommand, CliIo } from '../command.js'
+
+const usage = `Usage: swarm-perf export --format ${exportFormats.join('|')} [events.jsonl | -] [options]
+
+Replays a recorded log (one SwarmEvent per line; '-' or no file reads stdin) through the monitor and writes the
+final snapshot to stdout in the format: Prometheus text 0.0.4, OpenMetrics 1.0, JSON, CSV (one row per agent) or
+a Grafana dashboard for the Prometheus metrics (no log needed). Lines the monitor rejects are listed on stderr
+with their line numbers.
+
+Options:
+  --format <name>            ${exportFormats.join(', ')} (required)
+  --agent-label <mode>       per-agent series labelled by ${agentLabelModes.join(', ')} (default id)
+  --max-agent-series <n>     cap on agent label values; the rest are summed into "__other__" (default 500)
+  --agent-quantiles          also per-agent service-time quantiles (Prometheus, OpenMetrics)
+
+Exit: 0 written, 2 bad usage or unreadable file.
+`
+
+export const exportCommand: CliCommand = {
+  name: 'export',
+  summary: 'replay a JSONL event log and write Prometheus, OpenMetrics, JSON, CSV or a Grafana dashboard',
+  usage,
+  async run(argv, io) {
+    let args: ReturnType<typeof parse>
+    try {
+      args = parse(argv)
+    } catch (error) {
+      return fail(io, error instanceof Error ? error.message : String(error))
+    }
+    const format = args.values.format
+    if (!isExportFormat(format)) return fail(io, format ? `unknown format '${format}'` : 'give --format')
+    if (args.positionals.length > 1) return fail(io, 'give at most one events file')
+    let options: ExportOptionsInput
+    try {
+      options = exportOptionsFromArgs(args.values)
+    } catch (error) {
+      return fail(io, error instanceof Error ? error.message : String(error))
+    }
+    const path = args.positionals[0]
+    const readStdin = path === '-' || (path === undefined && !process.stdin.isTTY && format !== 'grafana')
+    if (path === undefined && !readStdin && format !== 'grafana') return fail(io, 'give an events file or pipe one in')
+
+    let snapshot: SwarmSnapshot
+    try {
+      const replay = path && path !== '-' ? await replayJsonl(path) : readStdin ? await replayStdin() : emptyReplay()
+      snapshot = replay.snapshot
+      for (const e of replay.errors)
+        io.err(`swarm-perf export: ${e.code}${e.line ? ` (line ${e.line})` : ''}: ${e.message}\n`)
+    } catch (error) {
+      if (error instanceof UnreadableLogError) {
+        io.err(`swarm-perf export: ${error.message}\n`)
+        return 2
+      }
+      throw error
+    }
+    try {
+      io.out(exporters[format].render(snapshot, options))
+    } catch (error) {
+      if (error instanceof ConfigError) return fail(io, error.message)
+      throw error
+    }
+    return 0
+  },
+}
+
+function fail(io: CliIo, message: string): number {
+  io.err(`swarm-perf export: ${message}\n\n${usage}`)
+  return 2
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      format: { type: 'string' },
+      'agent-label': { type: 'string' },
+      'max-agent-series': { type: 'string' },
+      'agent-quantiles': { type: 'boolean' },
+    },
+  })
+}
+
+/** The exporter options the flags ask for; validated by the exporter's own schema when it renders. */
+export function exportOptionsFromArgs(values: {
+  'agent-label'?: string
+  'max-agent-series'?: string
+  'agent-quantiles'?: boolean
+}): ExportOptionsInput {
+  const options: Record<string, unknown> = {}
+  if (values['agent-label'] !== undefined) options.agentLabel = values['agent-label']
+  if (values['max-agent-series'] !== undefined) {
+    const n = Number(values['max-agent-series'])
+    if (!Number.isInteger(n) || n < 0) throw new Error('--max-agent-series must be a whole number >= 0')
+    options.maxAgentSeries = n
+  }
+  if (values['agent-quantiles']) options.agentQuantiles = true
+  return options as ExportOptionsInput
+}
+
+/** As replayJsonl, reading stdin. */
+async function replayStdin(): Promise<{ snapshot: SwarmSnapshot; errors: SwarmError[] }> {
+  const session = createSwarmMonitor({ resources: { sampleEveryMs: 0 } }).attach(fromJsonl(process.stdin))
+  const errors = lastValueFrom(session.errors$.pipe(toArray()))
+  const snapshots = await lastValueFrom(session.snapshots$.pipe(toArray()), { defaultValue: [] })
+  const snapshot = snapshots[snapshots.length - 1] ?? emptyReplay().snapshot
+  return { snapshot, errors: await errors }
+}
+
+/** A snapshot of a monitor that saw nothing: what a Grafana dashboard needs (the window length). */
+function emptyReplay(): { snapshot: SwarmSnapshot; errors: SwarmError[] } {
+  const session = createSwarmMonitor({ resources: { sampleEveryMs: 0 } }).connect(NEVER, { start: 'immediate' })
+  const snapshot = session.snapshot()
+  session.dispose()
+  return { snapshot, errors: [] }
+}

@@ -1,0 +1,78 @@
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { main } from '../src/cli/run-cli.js'
+import { makeEventLog, toJsonl } from './fixtures/event-log.js'
+
+function startCli(...argv: string[]) {
+  const controller = new AbortController()
+  let out = ''
+  let err = ''
+  let announced: (url: string) => void
+  const url = new Promise<string>((resolve) => (announced = resolve))
+  const exit = main(argv, {
+    out: (t) => {
+      out += t
+      const m = /dashboard (http:\/\/\S+)\//.exec(out)
+      if (m) announced(m[1])
+    },
+    err: (t) => (err += t),
+    signal: controller.signal,
+  })
+  return { url, exit, stop: () => controller.abort(), output: () => ({ out, err }) }
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'swarm-perf-serve-'))
+const file = join(dir, 'events.jsonl')
+writeFileSync(file, toJsonl(makeEventLog({ seed: 3, agents: 3, tasks: 40 }).events))
+
+describe('swarm-perf serve', () => {
+  it('serves the replayed log on 127.0.0.1 until stopped, then exits 0', async () => {
+    const run = startCli('serve', file, '--port', '0')
+    const url = await Promise.race([run.url, run.exit.then((code) => `exited ${code}: ${run.output().err}`)])
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+    // The replay runs as fast as the file reads; poll until it is in (bounded), then check the figures.
+    let completed = 0
+    for (let i = 0; i < 100 && completed < 40; i++) {
+      completed = (await (await fetch(`${url}/api/snapshot`)).json()).swarm.tasksCompleted
+      if (completed < 40) await new Promise((r) => setTimeout(r, 50))
+    }
+    expect(completed).toBe(40)
+    const metrics = await (await fetch(`${url}/metrics`)).text()
+    expect(metrics).toContain('swarm_perf_tasks_completed_total 40')
+    expect((await fetch(`${url}/`)).status).toBe(200)
+    run.stop()
+    expect(await run.exit).toBe(0)
+    await expect(fetch(`${url}/metrics`)).rejects.toThrow()
+  })
+
+  it('wants the token when given one', async () => {
+    const run = startCli('serve', file, '--port', '0', '--token', 'sixteen-chars-or-more')
+    const url = await run.url
+    expect((await fetch(`${url}/api/snapshot`)).status).toBe(401)
+    const ok = await fetch(`${url}/api/snapshot`, { headers: { Authorization: 'Bearer sixteen-chars-or-more' } })
+    expect(ok.status).toBe(200)
+    run.stop()
+    expect(await run.exit).toBe(0)
+  })
+
+  it('exits 1 when the port is taken and 2 for bad usage or a missing file', async () => {
+    const blocker = createServer()
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r))
+    const port = (blocker.address() as { port: number }).port
+    const taken = startCli('serve', file, '--port', String(port))
+    expect(await taken.exit).toBe(1)
+    expect(taken.output().err).toContain('cannot listen')
+    blocker.close()
+    const speed = startCli('serve', file, '--speed', '0')
+    expect(await speed.exit).toBe(2)
+    const missing = startCli('serve', join(dir, 'nope.jsonl'))
+    expect(await missing.exit).toBe(2)
+    expect(missing.output().err).toContain("cannot read '")
+    const token = startCli('serve', file, '--port', '0', '--token', 'short')
+    expect(await token.exit).toBe(2)
+    expect(token.output().err).toContain('token: must be at least 16 characters')
+  })
+})
