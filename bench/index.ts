@@ -1,4 +1,5 @@
 /** The benchmark registry: one file per benchmark, one line here. */
+import { anomaliesBenchmark } from './anomalies.js'
 import { assignment } from './assignment.js'
 import { percentilesBenchmark } from './percentiles.js'
 
@@ -15,4 +16,4 @@ export interface Benchmark {
   run(options: BenchOptions): Promise<Record<string, unknown>>
 }
 
-export const benchmarks: Benchmark[] = [assignment, percentilesBenchmark]
+export const benchmarks: Benchmark[] = [anomaliesBenchmark, assignment, percentilesBenchmark]

@@ -256,9 +256,7 @@ describe('insights', () => {
     const r = evaluate(growing[9], growing.slice(0, 9))
     const growth = r.insights.find((i) => i.kind === 'queue-growth')
     expect(growth?.value).toBeCloseTo(30, 0)
-    expect(growth?.recommendation).toBe(
-      'add 6 agents (each completes 5/min) to stop the queue of 65 growing by 30/min',
-    )
+    expect(growth?.recommendation).toBe('add 6 agents (each completes 5/min) to stop the queue of 65 growing by 30/min')
     expect(r.actions).toContainEqual(expect.objectContaining({ type: 'scale-out', n: 6 }))
     const flat = growing.map((s) => snapshot({ ...s, swarm: { ...s.swarm, tasksQueued: 50 } }))
     expect(kinds(flat[9], flat.slice(0, 9))).toEqual([])

@@ -39,23 +39,26 @@ export const anomalies: Analyser = (snapshot, history, config) => {
   const snapshots = [...history, snapshot]
   const findings: Finding[] = []
   const series = agentSeries(snapshots, a.tasksPerPoint)
-  const serviceOptions = anomalyOptions(config, 'up')
+  // Service times are multiplicative and right-skewed: tested on a log scale, where the relative floor is absolute.
+  const serviceOptions = { ...anomalyOptions(config, 'up', a.relativeScaleFloor), relativeScaleFloor: 0 }
   const errorOptions = anomalyOptions(config, 'up', a.errorRateScaleFloor)
   for (const agent of liveAgents(snapshot)) {
     const s = series.get(agent.agentId)
     if (!s) continue
-    const service = lastVerdict(s.serviceMs, serviceOptions)
-    if (service?.anomalous && service.median !== null && service.z !== null) {
+    const logService = s.serviceMs.map((p) => ({ ...p, value: Math.log(Math.max(p.value, 1e-3)) }))
+    const verdict = lastVerdict(logService, serviceOptions)
+    if (verdict?.anomalous && verdict.median !== null && verdict.z !== null) {
       const last = s.serviceMs[s.serviceMs.length - 1]
+      const median = Math.exp(verdict.median)
       findings.push(
         insight({
           kind: 'anomaly',
           severity: 'warning',
           agentId: agent.agentId,
-          message: `${agent.agentId} service time ${ms(last.value)} per task over its last ${num(last.tasks)} tasks against a median of ${ms(service.median)} (robust z ${num(service.z)}, ${num(service.run)} points in a row)`,
-          recommendation: `investigate ${agent.agentId}: its tasks take ${num(last.value / service.median)}x as long as before`,
+          message: `${agent.agentId} service time ${ms(last.value)} per task over its last ${num(last.tasks)} tasks against a median of ${ms(median)} (robust z ${num(verdict.z)} on a log scale, mean of the last ${num(a.consecutive)} points ${num(verdict.score ?? 0)})`,
+          recommendation: `investigate ${agent.agentId}: its tasks take ${num(last.value / median)}x as long as before`,
           value: last.value,
-          threshold: service.median + a.threshold * (service.scale ?? 0),
+          threshold: Math.exp(verdict.median + a.threshold * (verdict.scale ?? 0)),
           at: snapshot.at,
           key: `anomaly|${agent.agentId}|serviceMs`,
         }),

@@ -104,10 +104,10 @@ export const analysisConfigSchema = z.object({
     .prefault({}),
   anomaly: z
     .object({
-      /** Robust z-score |x - median| / (1.4826 MAD) above which a point is anomalous. */
-      threshold: positive.default(5),
-      /** Consecutive anomalous points needed before an anomaly is reported. */
-      consecutive: z.number().int().positive().default(2),
+      /** Mean robust z (|x - median| / (1.4826 MAD)) of the last `consecutive` points above which a series is anomalous. */
+      threshold: positive.default(3),
+      /** Points whose clipped robust z are averaged (see robust-anomaly.ts). */
+      consecutive: z.number().int().positive().default(3),
       /** Points in the reference window (the ones before the points under test). */
       windowPoints: z.number().int().min(5).default(60),
       /** Points the window needs before anything is flagged. */
@@ -116,7 +116,10 @@ export const analysisConfigSchema = z.object({
       tasksPerPoint: z.number().int().positive().default(20),
       /** A throughput point closes after this much event time (or `tasksPerPoint` completions). */
       maxPointMs: positive.default(60_000),
-      /** Scale floor relative to the median, so a near-constant series does not flag tiny changes. */
+      /**
+       * Scale floor relative to the median, so a near-constant series does not flag tiny changes (service times are
+       * tested on a log scale, where it is the absolute floor).
+       */
       relativeScaleFloor: nonNegative.default(0.05),
       /** Scale floor for the error rate (an absolute rate). */
       errorRateScaleFloor: nonNegative.default(0.05),

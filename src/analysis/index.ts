@@ -65,13 +65,17 @@ export interface AnalysisResult {
   errors: Array<{ source: string; error: unknown }>
 }
 
+/** Snapshots kept over the longest window beyond the monitor's history. */
+const ARCHIVE_POINTS = 120
+
 const insightKey = (i: Insight) => i.key ?? `${i.kind}|${i.agentId ?? ''}`
 const bottleneckKey = (b: Bottleneck) => `${b.kind}|${b.agentId ?? ''}`
 
 /**
  * The analysis a monitor runs every tick. Analysers are pure; what lasts between ticks lives here: when each
  * bottleneck began (`since`, reset when it is absent for a tick), which insights and actions were already
- * reported, alert hysteresis and SLA compliance. Time is the snapshot's event time.
+ * reported, alert hysteresis, SLA compliance, and a sparse archive of older snapshots so hour-long windows (error
+ * spikes) reach past the monitor's bounded history. Time is the snapshot's event time.
  */
 export function createAnalysis(config: AnalysisConfigInput = {}): Analysis {
   const cfg: AnalysisConfig = parseAnalysisConfig(config)
@@ -80,9 +84,21 @@ export function createAnalysis(config: AnalysisConfigInput = {}): Analysis {
   let bottlenecksSince = new Map<string, number>()
   let previousInsights = new Set<string>()
   let previousActions = new Set<string>()
+  // The monitor's history is bounded by count (600 one-second ticks by default, 10 min), shorter than the error
+  // spike's hour: keep one snapshot per `ARCHIVE_EVERY` of the windows' span in front of it, so differences of
+  // cumulative counters over an hour stay exact.
+  const archiveSpanMs = Math.max(cfg.errorSpike.windowMs, cfg.throughputDegradation.minHistoryMs)
+  const archiveEveryMs = archiveSpanMs / ARCHIVE_POINTS
+  const archive: SwarmSnapshot[] = []
 
   return {
-    evaluate(snapshot, history) {
+    evaluate(snapshot, recent) {
+      const oldest = recent.length > 0 ? recent[0].at : snapshot.at
+      const older = archive.filter((s) => s.at < oldest && s.at >= snapshot.at - archiveSpanMs)
+      const history = older.length > 0 ? [...older, ...recent] : recent
+      const lastArchived = archive[archive.length - 1]
+      if (!lastArchived || snapshot.at - lastArchived.at >= archiveEveryMs) archive.push(snapshot)
+      while (archive.length > 0 && archive[0].at < snapshot.at - archiveSpanMs) archive.shift()
       const errors: AnalysisResult['errors'] = []
       const findings: Finding[] = []
       for (const [name, analyse] of Object.entries(analysers)) {
