@@ -30,6 +30,7 @@ export function taskData(name: string, maxRetries = 0): Omit<TaskDefinition, 'id
 
 /** The coordinator's message bus (TypeScript-private): how its agents report back. */
 export function messageBusOf(coordinator: UnifiedSwarmCoordinator) {
+  // biome-ignore lint/complexity/useLiteralKeys: the bracket reaches a TypeScript-private member
   return coordinator['messageBus']
 }
 
@@ -68,7 +69,13 @@ export interface PlayedAttempt {
  */
 export function playSwarmAgents(
   coordinator: UnifiedSwarmCoordinator,
-  options: { random: () => number; workMs: (random: () => number) => number; failRate: number },
+  options: {
+    random: () => number
+    workMs: (random: () => number) => number
+    failRate: number
+    /** Each agent sends a heartbeat this often, as the coordinator expects (default 1000 ms). */
+    heartbeatMs?: number
+  },
 ) {
   const attempts: PlayedAttempt[] = []
   const reports = new Map<string, PlayedAttempt>() // by message id
@@ -93,6 +100,19 @@ export function playSwarmAgents(
     const attempt = reports.get(envelope.data.messageId)
     if (attempt) attempt.endedAt = Date.now()
   }
+  const heartbeats = setInterval(() => {
+    for (const agent of coordinator.getAllAgents()) {
+      void messageBusOf(coordinator).send({
+        type: 'heartbeat',
+        from: agent.id.id,
+        to: agent.id.id,
+        payload: {},
+        priority: 'low',
+        requiresAck: false,
+        ttlMs: 600_000,
+      })
+    }
+  }, options.heartbeatMs ?? 1000)
   coordinator.on('task.assigned', onAssigned)
   coordinator.on('message.received', onDelivered)
   return {
@@ -101,6 +121,7 @@ export function playSwarmAgents(
       coordinator.off('task.assigned', onAssigned)
       coordinator.off('message.received', onDelivered)
       for (const timer of timers) clearTimeout(timer)
+      clearInterval(heartbeats)
     },
   }
 }

@@ -55,7 +55,8 @@ const ended = new Set(['completed', 'failed', 'cancelled', 'timeout'])
  * - a failed task with retries left is re-assigned with no `task.failed`: the adapter sees the coordinator's
  *   `retries` grow when the agent's message is delivered (`message.received`) or at the next `task.assigned`, and
  *   records a failure of that attempt; the next attempt is a task of its own, `<taskId>#<n>`;
- * - cancelling emits `task.failed { reason: 'cancelled' }`: counted as cancelled, not failed.
+ * - cancelling emits `task.failed { reason: 'cancelled' }`: counted as cancelled, not failed;
+ * - an agent's heartbeat reports the coordinator's queue depth (`queue:depth`).
  *
  * A reassignment is applied only to a task the coordinator holds queued (an assigned task has started), onto an
  * idle agent (the coordinator runs one task per agent), through the coordinator's own `assignTask`.
@@ -172,7 +173,6 @@ export function claudeFlowSwarmAdapter(
       'parallel.',
       'consensus.', // no duration on consensus.failed, so rounds would be counted only when they agree
       'agent.domain_assigned',
-      'agent.heartbeat',
       'agent.status_changed',
       'task.queued', // a domain queue; the task was queued when it was created
     ],
@@ -274,6 +274,13 @@ export function claudeFlowSwarmAdapter(
         release(hostTaskId, agentId)
         return { type: 'task:failed', ts: ctx.ts, taskId, agentId, ...errorField(p.error) }
       },
+      // The coordinator's queue as of an agent's heartbeat. Heartbeats keep coming while the swarm idles, so event
+      // time keeps moving and the monitor's ticks still place what waits.
+      'agent.heartbeat': (_payload, ctx) => ({
+        type: 'queue:depth',
+        ts: ctx.ts,
+        depth: coordinator.getTasksByStatus('queued').length,
+      }),
       // Delivered after the coordinator handled the agent's message: the moment a silent retry shows.
       'message.received': (payload, ctx) => {
         const to = (payload as { to?: unknown })?.to
