@@ -242,6 +242,25 @@ describe('claudeFlowBusAdapter on a real @claude-flow/shared/core orchestrator',
     ])
   })
 
+  it('tolerates task:started reaching it before task:assigned (the bus calls wildcard handlers last)', async () => {
+    const { eventBus, taskManager, lifecycleManager } = createOrchestrator()
+    const { events, errors } = collect(claudeFlowBusAdapter(eventBus, { taskManager }))
+    await lifecycleManager.spawn(agentConfig('a1'))
+    // An agent that starts what it is given from inside its own task:assigned handler.
+    eventBus.on('task:assigned', (event) => void taskManager.startTask((event.payload as { taskId: string }).taskId))
+    const task = await taskManager.createTask({ type: 'coding', description: 'x' })
+    await taskManager.assignTask(task.id, 'a1')
+    await taskManager.completeTask(task.id, { taskId: task.id, success: true, duration: 0 })
+
+    expect(errors).toEqual([])
+    expect(events.slice(1).map((e) => e.type)).toEqual([
+      'task:queued',
+      'task:assigned',
+      'task:started',
+      'task:completed',
+    ])
+  })
+
   it('describes agents and tasks that existed before the monitor subscribed', async () => {
     const { eventBus, taskManager, lifecycleManager } = createOrchestrator()
     await lifecycleManager.spawn(agentConfig('a1'))

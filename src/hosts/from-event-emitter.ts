@@ -300,6 +300,10 @@ export function fromEventEmitter<E extends object = EmitterLike>(
         answer(reassignment, now(), `${mapping.name} has no way to apply a reassignment; pass options.apply`)
         return
       }
+      // The monitor decides inside a tick that runs within the host's own emit: reach the host only after that
+      // emit returned, never re-entering it. What the host does meanwhile (starting the task) answers first.
+      await Promise.resolve()
+      if (pending.get(reassignment.taskId) !== reassignment) return
       let result: ApplyAnswer
       try {
         result = await applyToHost(reassignment, { emitter, now })

@@ -48,6 +48,9 @@ export function claudeFlowBusMapping(options: ClaudeFlowBusMappingOptions = {}):
   const attempts = new TaskAttempts()
   /** What task:created said, for the queued event of a retry. */
   const described = new Map<string, Omit<Extract<SwarmEvent, { type: 'task:queued' }>, 'ts' | 'taskId' | 'type'>>()
+  /** Attempts seen started. The bus calls type-specific handlers before wildcard ones: a host that starts a task
+   * from its own task:assigned handler makes task:started reach us before that task:assigned. */
+  const started = new Set<string>()
 
   const queued = (task: Partial<ITask> & { id: string }, ts: number): SwarmEvent => {
     const description = describe(task)
@@ -129,9 +132,12 @@ export function claudeFlowBusMapping(options: ClaudeFlowBusMappingOptions = {}):
         const hostTaskId = ctx.requireId(p?.taskId, 'payload.taskId')
         const agentId = ctx.requireId(p?.agentId, 'payload.agentId')
         if (!hostTaskId || !agentId) return undefined
+        const taskId = attempts.current(hostTaskId)
+        // Late: the start already implied this assignment.
+        if (started.has(taskId) && ctx.agentOf(taskId) === agentId) return undefined
         const out: SwarmEvent[] = []
         ensureQueued(hostTaskId, ctx, out)
-        out.push({ type: 'task:assigned', ts: ctx.ts, taskId: attempts.current(hostTaskId), agentId })
+        out.push({ type: 'task:assigned', ts: ctx.ts, taskId, agentId })
         return out
       },
       'task:started': (payload, ctx) => {
@@ -143,8 +149,9 @@ export function claudeFlowBusMapping(options: ClaudeFlowBusMappingOptions = {}):
         if (!agentId) return undefined
         const out: SwarmEvent[] = []
         ensureQueued(hostTaskId, ctx, out)
-        if (ctx.agentOf(taskId) === undefined) out.push({ type: 'task:assigned', ts: ctx.ts, taskId, agentId })
+        if (ctx.agentOf(taskId) !== agentId) out.push({ type: 'task:assigned', ts: ctx.ts, taskId, agentId })
         out.push({ type: 'task:started', ts: ctx.ts, taskId, agentId })
+        started.add(taskId)
         return out
       },
       'task:completed': (payload, ctx) => {
@@ -153,8 +160,11 @@ export function claudeFlowBusMapping(options: ClaudeFlowBusMappingOptions = {}):
         if (!hostTaskId) return undefined
         const taskId = attempts.current(hostTaskId)
         const agentId = agentFor(taskId, ctx, p.result?.agentId)
+        if (!agentId) return undefined
+        started.delete(taskId)
+        described.delete(hostTaskId)
         // Service time is started → completed from the envelopes: result.duration is whatever the caller passed.
-        return agentId ? { type: 'task:completed', ts: ctx.ts, taskId, agentId } : undefined
+        return { type: 'task:completed', ts: ctx.ts, taskId, agentId }
       },
       'task:failed': (payload, ctx) => {
         const p = payload as { taskId?: unknown; error?: unknown }
@@ -163,6 +173,7 @@ export function claudeFlowBusMapping(options: ClaudeFlowBusMappingOptions = {}):
         const taskId = attempts.current(hostTaskId)
         const agentId = agentFor(taskId, ctx, undefined)
         if (!agentId) return undefined
+        started.delete(taskId) // the description stays: a task:retry may follow
         return { type: 'task:failed', ts: ctx.ts, taskId, agentId, ...errorField(p.error) }
       },
       'task:timeout': (payload, ctx) => {
@@ -179,6 +190,8 @@ export function claudeFlowBusMapping(options: ClaudeFlowBusMappingOptions = {}):
         if (!hostTaskId) return undefined
         const taskId = attempts.current(hostTaskId)
         const agentId = ctx.agentOf(taskId)
+        started.delete(taskId)
+        described.delete(hostTaskId)
         return {
           type: 'task:cancelled',
           ts: ctx.ts,
