@@ -120,6 +120,18 @@ export function assignmentRowStartPtr(): usize {
   return rowStartPtr
 }
 
+/**
+ * Check the first `count` dense costs: returns the index of the first NaN or -Infinity, or -1 when all are valid.
+ * One comparison per cost, so validating inside WASM costs far less than a separate JS pass.
+ */
+export function assignmentCheckDense(count: i32): i32 {
+  const C = costsPtr
+  for (let e = 0; e < count; e++) {
+    if (!(ldf(C, e) > -Infinity)) return e
+  }
+  return -1
+}
+
 /** rows i32 after a solve: the column of each row, -1 when the row could not be assigned. */
 export function assignmentSolutionPtr(): usize {
   return xPtr

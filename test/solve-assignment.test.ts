@@ -262,6 +262,24 @@ describe('solveAssignment input errors', () => {
     expect(() => solveAssignment(Float64Array.of(1, Number.NEGATIVE_INFINITY), 1, 2)).toThrow(TypeError)
   })
 
+  it('finds a bad cost in a large matrix on every path and shape', () => {
+    for (const [rows, cols] of [
+      [100, 100],
+      [120, 80],
+    ]) {
+      const costs = new Float64Array(rows * cols).fill(Number.POSITIVE_INFINITY)
+      for (let i = 0; i < rows; i++) costs[i * cols + (i % cols)] = 1
+      costs[77 * cols + 5] = Number.NaN
+      for (const method of ['auto', 'dense', 'sparse'] as const) {
+        expect(() => solveAssignment(costs, rows, cols, { method })).toThrow(
+          new TypeError(`solveAssignment: costs[${77 * cols + 5}] (row 77, column 5) is NaN`),
+        )
+      }
+      costs[77 * cols + 5] = Number.NEGATIVE_INFINITY
+      expect(() => solveAssignment(costs, rows, cols, { method: 'dense' })).toThrow(/is -Infinity/)
+    }
+  })
+
   it('rejects a wrong length or shape', () => {
     expect(() => solveAssignment(new Float64Array(5), 2, 3)).toThrow(
       new TypeError('solveAssignment: costs has 5 entries but rows * cols = 2 * 3 = 6'),

@@ -70,13 +70,17 @@ interface AssignmentExports {
   assignmentColumnsPtr(): number
   assignmentRowStartPtr(): number
   assignmentSolutionPtr(): number
+  assignmentCheckDense(count: number): number
   assignmentSolveDense(rows: number, cols: number): number
   assignmentSolveSparse(rows: number, cols: number): number
 }
 
 /** A validated problem as src/engine/solve-assignment.ts hands it over. */
 export interface AssignmentKernelInput {
-  /** rows x cols, row-major; finite or +Infinity (forbidden) only. */
+  /**
+   * rows x cols, row-major; finite or +Infinity (forbidden). The dense path checks for NaN and -Infinity itself and
+   * reports `invalid`; the sparse path expects costs already checked.
+   */
   costs: Float64Array
   rows: number
   cols: number
@@ -96,6 +100,8 @@ export interface AssignmentKernelResult {
   matched: number
   /** Rows the solver worked on after transposing: min(rows, slots). */
   needed: number
+  /** A cost was NaN or -Infinity: nothing was solved. */
+  invalid: boolean
 }
 
 // One instance for every solve in the process: its scratch block grows to the largest problem seen and is reused.
@@ -114,7 +120,7 @@ export function solveAssignmentKernel(input: AssignmentKernelInput): AssignmentK
   const n = transpose ? slotCount : rows
   const m = transpose ? rows : slotCount
   const rowToCol = new Int32Array(rows).fill(-1)
-  if (n === 0) return { rowToCol, matched: 0, needed: 0 }
+  if (n === 0) return { rowToCol, matched: 0, needed: 0, invalid: false }
   const columnOf = (s: number) => (slots ? slots[s] : s)
 
   let matched: number
@@ -135,6 +141,7 @@ export function solveAssignmentKernel(input: AssignmentKernelInput): AssignmentK
         for (let s = 0; s < slotCount; s++) work[s * rows + i] = costs[from + columnOf(s)]
       }
     }
+    if (k.assignmentCheckDense(n * m) >= 0) return { rowToCol, matched: 0, needed: n, invalid: true }
     matched = k.assignmentSolveDense(n, m)
   } else {
     // CSR of the working matrix, built straight from the dense input without copying it into WASM memory.
@@ -205,13 +212,12 @@ export function solveAssignmentKernel(input: AssignmentKernelInput): AssignmentK
     if (transpose) rowToCol[b] = columnOf(a)
     else rowToCol[a] = columnOf(b)
   }
-  return { rowToCol, matched, needed: n }
+  return { rowToCol, matched, needed: n, invalid: false }
 }
 
 function tooLarge(n: number, m: number): RangeError {
   return new RangeError(`assignment problem of ${n} x ${m} does not fit the solver's 1 GiB of WASM scratch memory`)
 }
-
 // --- histograms: rolling log-linear latency histograms per agent slot (assembly/histograms.ts) -------------------
 
 interface HistogramExports {
