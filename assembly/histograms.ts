@@ -7,8 +7,8 @@
 // init (the managed heap is never used by the histogram exports, so nothing else grows memory in that instance).
 // Per agent: a block of S slot histograms (the ring) + 1 running aggregate, each a header and a page table.
 // Counts live in pages of 64 bins taken from a pool on first touch and returned when a slot expires or an agent is
-// released, so an agent costs the bins it actually uses. Pages start narrow (u16 counters in a slot, u32 in the
-// aggregate) and are promoted exactly to u32/u64 on overflow. Freed pages and blocks go to free lists and are
+// released, so an agent costs the bins it actually uses. Pages start narrow (u8 counters in a slot, u16 in the
+// aggregate) and are promoted exactly to the next width (up to u64) when a counter would overflow. Freed pages and blocks go to free lists and are
 // reused, so churn never grows memory; WASM memory itself never shrinks.
 //
 // Windows: a ring of S slots plus the aggregate of the S-1 closed slots. Record into the current slot only; when
@@ -20,10 +20,13 @@ const PAGE_SHIFT: u32 = 6
 const PAGE_BINS: u32 = 1 << PAGE_SHIFT
 const PAGE_MASK: u32 = PAGE_BINS - 1
 
-// Page-table entry: page address | width code (pages are 8-byte aligned, so the low bits are free). 0 = no page.
-const W16: u32 = 1
-const W32: u32 = 2
-const W64: u32 = 3
+// Page-table entry: page address | width code (pages are 8-byte aligned, so the low 3 bits are free). 0 = no page.
+// A counter of width code c takes 1 << (c - 1) bytes.
+const W8: u32 = 1
+const W16: u32 = 2
+const W32: u32 = 3
+const W64: u32 = 4
+const CODE_MASK: u32 = 7
 
 // Histogram header: count u64 @0, min f64 @8, max f64 @16, (spare) @24, then the page table (u32 per page) @32.
 const H_COUNT: usize = 0
@@ -64,6 +67,7 @@ let orderBuffer: usize = 0
 let fleetBins: usize = 0
 
 // Free lists, one per page width (linked through the first word of each free page).
+let free8: usize = 0
 let free16: usize = 0
 let free32: usize = 0
 let free64: usize = 0
@@ -85,15 +89,16 @@ function bump(bytes: usize): usize {
 }
 
 @inline function pageBytes(code: u32): usize {
-  return <usize>PAGE_BINS << code
+  return <usize>PAGE_BINS << (code - 1)
 }
 
 @inline function freeHead(code: u32): usize {
-  return code == W16 ? free16 : code == W32 ? free32 : free64
+  return code == W8 ? free8 : code == W16 ? free16 : code == W32 ? free32 : free64
 }
 
 @inline function setFreeHead(code: u32, p: usize): void {
-  if (code == W16) free16 = p
+  if (code == W8) free8 = p
+  else if (code == W16) free16 = p
   else if (code == W32) free32 = p
   else free64 = p
 }
@@ -110,8 +115,8 @@ function newPage(code: u32): u32 {
 }
 
 function freePage(entry: u32): void {
-  const code = entry & 3
-  const p = <usize>(entry & ~3)
+  const code = entry & CODE_MASK
+  const p = <usize>(entry & ~CODE_MASK)
   store<usize>(p, freeHead(code))
   setFreeHead(code, p)
 }
@@ -119,51 +124,78 @@ function freePage(entry: u32): void {
 // ---------------------------------------------------------------------------------------------------------------
 // Bins of one page, at any width.
 
+@inline function pageOf(entry: u32): usize {
+  return <usize>(entry & ~CODE_MASK)
+}
+
 @inline function getBin(entry: u32, bin: u32): u64 {
-  const code = entry & 3
-  const p = <usize>(entry & ~3)
+  const code = entry & CODE_MASK
+  const p = pageOf(entry)
+  if (code == W8) return <u64>load<u8>(p + <usize>bin)
   if (code == W16) return <u64>load<u16>(p + (<usize>bin << 1))
   if (code == W32) return <u64>load<u32>(p + (<usize>bin << 2))
   return load<u64>(p + (<usize>bin << 3))
 }
 
-/** Re-home a page at the next width, counts copied exactly. */
-function promote(slot: usize, entry: u32): u32 {
-  const code = entry & 3
-  const wider = newPage(code + 1)
-  const q = <usize>(wider & ~3)
-  for (let i: u32 = 0; i < PAGE_BINS; i++) {
-    const c = getBin(entry, i)
-    if (code + 1 == W32) store<u32>(q + (<usize>i << 2), <u32>c)
-    else store<u64>(q + (<usize>i << 3), c)
-  }
+/** Store a count known to fit the page's width. */
+@inline function setBin(entry: u32, bin: u32, c: u64): void {
+  const code = entry & CODE_MASK
+  const p = pageOf(entry)
+  if (code == W8) store<u8>(p + <usize>bin, <u8>c)
+  else if (code == W16) store<u16>(p + (<usize>bin << 1), <u16>c)
+  else if (code == W32) store<u32>(p + (<usize>bin << 2), <u32>c)
+  else store<u64>(p + (<usize>bin << 3), c)
+}
+
+@inline function widthLimit(code: u32): u64 {
+  return code == W64 ? <u64>-1 : (<u64>1 << (<u64>8 << <u64>(code - 1))) - 1
+}
+
+/** Re-home a page at the next width, counts copied exactly. `cell` is its page-table cell. */
+function promote(cell: usize, entry: u32): u32 {
+  const wider = newPage((entry & CODE_MASK) + 1)
+  for (let i: u32 = 0; i < PAGE_BINS; i++) setBin(wider, i, getBin(entry, i))
   freePage(entry)
-  store<u32>(slot, wider)
+  store<u32>(cell, wider)
   return wider
 }
 
-/** Add to one bin, promoting the page when the counter would overflow. `slot` is the page-table cell. */
-function addBin(slot: usize, bin: u32, delta: u64): void {
-  let entry = load<u32>(slot)
+/** Add to one bin, promoting the page while the counter would overflow. */
+function addBin(cell: usize, bin: u32, delta: u64): void {
+  let entry = load<u32>(cell)
   for (;;) {
-    const code = entry & 3
-    const p = <usize>(entry & ~3)
-    if (code == W64) {
-      const a = p + (<usize>bin << 3)
-      store<u64>(a, load<u64>(a) + delta)
-      return
-    }
     const c = getBin(entry, bin) + delta
-    if (code == W16 && c <= 0xffff) {
-      store<u16>(p + (<usize>bin << 1), <u16>c)
+    const code = entry & CODE_MASK
+    if (code == W64 || c <= widthLimit(code)) {
+      setBin(entry, bin, c)
       return
     }
-    if (code == W32 && c <= 0xffffffff) {
-      store<u32>(p + (<usize>bin << 2), <u32>c)
-      return
-    }
-    entry = promote(slot, entry)
+    entry = promote(cell, entry)
   }
+}
+
+/** a[b] += s[b] over a page pair of fixed widths; returns the first bin that would overflow A, or -1. */
+function addPageAs<A, S>(ap: usize, sp: usize): i32 {
+  const limit: u64 = sizeof<A>() == 8 ? <u64>-1 : (<u64>1 << (<u64>sizeof<A>() << 3)) - 1
+  for (let b: u32 = 0; b < PAGE_BINS; b++) {
+    const s = <u64>load<S>(sp + <usize>b * sizeof<S>())
+    if (s == 0) continue
+    const a = <u64>load<A>(ap + <usize>b * sizeof<A>()) + s
+    if (a > limit) return <i32>b
+    store<A>(ap + <usize>b * sizeof<A>(), <A>a)
+  }
+  return -1
+}
+
+/** a[b] -= s[b] over a page pair of fixed widths; returns whether any bin of A is left nonzero. */
+function subPageAs<A, S>(ap: usize, sp: usize): bool {
+  let left: u64 = 0
+  for (let b: u32 = 0; b < PAGE_BINS; b++) {
+    const a = <u64>load<A>(ap + <usize>b * sizeof<A>()) - <u64>load<S>(sp + <usize>b * sizeof<S>())
+    store<A>(ap + <usize>b * sizeof<A>(), <A>a)
+    left |= a
+  }
+  return left != 0
 }
 
 @inline function hist(block: usize, i: i32): usize {
@@ -194,33 +226,19 @@ function addHist(agg: usize, h: usize): void {
     const cell = agg + H_PAGES + (<usize>i << 2)
     let ae = load<u32>(cell)
     if (ae == 0) {
-      ae = newPage(max(se & 3, W32))
+      ae = newPage(max(se & CODE_MASK, W16))
       store<u32>(cell, ae)
     }
-    if ((ae & 3) == W32 && (se & 3) == W16) {
-      // The common case: narrow slot into u32 aggregate; overflow only if the aggregate bin passes 2^32.
-      const ap = <usize>(ae & ~3)
-      const sp = <usize>(se & ~3)
-      let overflow = false
-      for (let b: u32 = 0; b < PAGE_BINS; b++) {
-        const s = <u32>load<u16>(sp + (<usize>b << 1))
-        if (s == 0) continue
-        const a = load<u32>(ap + (<usize>b << 2))
-        const sum = a + s
-        if (sum < a) {
-          overflow = true
-          // finish this bin and the rest through the exact path
-          for (let r: u32 = b; r < PAGE_BINS; r++) addBin(cell, r, getBin(se, r))
-          break
-        }
-        store<u32>(ap + (<usize>b << 2), sum)
-      }
-      if (overflow) continue
-    } else {
-      for (let b: u32 = 0; b < PAGE_BINS; b++) {
-        const s = getBin(se, b)
-        if (s != 0) addBin(cell, b, s)
-      }
+    const pair = ((ae & CODE_MASK) << 4) | (se & CODE_MASK)
+    // The common pairs run a fixed-width loop; an overflow (or any other pair) finishes through addBin.
+    let from: i32 = 0
+    if (pair == ((W16 << 4) | W8)) from = addPageAs<u16, u8>(pageOf(ae), pageOf(se))
+    else if (pair == ((W32 << 4) | W8)) from = addPageAs<u32, u8>(pageOf(ae), pageOf(se))
+    else if (pair == ((W32 << 4) | W16)) from = addPageAs<u32, u16>(pageOf(ae), pageOf(se))
+    if (from < 0) continue
+    for (let b = <u32>from; b < PAGE_BINS; b++) {
+      const c = getBin(se, b)
+      if (c != 0) addBin(cell, b, c)
     }
   }
   store<u64>(agg + H_COUNT, load<u64>(agg + H_COUNT) + count)
@@ -235,26 +253,19 @@ function subHist(agg: usize, h: usize): void {
     if (se == 0) continue
     const cell = agg + H_PAGES + (<usize>i << 2)
     const ae = load<u32>(cell)
-    const ap = <usize>(ae & ~3)
-    let left: u64 = 0
-    if ((ae & 3) == W32 && (se & 3) == W16) {
-      const sp = <usize>(se & ~3)
-      for (let b: u32 = 0; b < PAGE_BINS; b++) {
-        const a = load<u32>(ap + (<usize>b << 2)) - <u32>load<u16>(sp + (<usize>b << 1))
-        store<u32>(ap + (<usize>b << 2), a)
-        left |= <u64>a
-      }
-    } else {
-      const acode = ae & 3
+    const pair = ((ae & CODE_MASK) << 4) | (se & CODE_MASK)
+    let left = false
+    if (pair == ((W16 << 4) | W8)) left = subPageAs<u16, u8>(pageOf(ae), pageOf(se))
+    else if (pair == ((W32 << 4) | W8)) left = subPageAs<u32, u8>(pageOf(ae), pageOf(se))
+    else if (pair == ((W32 << 4) | W16)) left = subPageAs<u32, u16>(pageOf(ae), pageOf(se))
+    else {
       for (let b: u32 = 0; b < PAGE_BINS; b++) {
         const a = getBin(ae, b) - getBin(se, b)
-        if (acode == W16) store<u16>(ap + (<usize>b << 1), <u16>a)
-        else if (acode == W32) store<u32>(ap + (<usize>b << 2), <u32>a)
-        else store<u64>(ap + (<usize>b << 3), a)
-        left |= a
+        setBin(ae, b, a)
+        if (a != 0) left = true
       }
     }
-    if (left == 0) {
+    if (!left) {
       freePage(ae)
       store<u32>(cell, 0)
     }
@@ -354,14 +365,14 @@ function currentSlow(agent: u32): usize {
   const cell = h + H_PAGES + (<usize>(index >> PAGE_SHIFT) << 2)
   let entry = load<u32>(cell)
   if (entry == 0) {
-    entry = newPage(W16)
+    entry = newPage(W8)
     store<u32>(cell, entry)
   }
   const bin = index & PAGE_MASK
-  if ((entry & 3) == W16) {
-    const a = <usize>(entry & ~3) + (<usize>bin << 1)
-    const c = load<u16>(a)
-    if (c != 0xffff) store<u16>(a, c + 1)
+  if ((entry & CODE_MASK) == W8) {
+    const a = pageOf(entry) + <usize>bin
+    const c = load<u8>(a)
+    if (c != 0xff) store<u8>(a, c + 1)
     else addBin(cell, bin, 1)
   } else {
     addBin(cell, bin, 1)
@@ -393,6 +404,7 @@ export function histInit(m: i32, minValueMs: f64, maxValueMs: f64, slotCount: i3
   orderBuffer = bump(<usize>Q_CAPACITY << 2)
   directory = bump(<usize>capacity << 2)
   currentTable = bump(<usize>capacity << 2)
+  free8 = 0
   free16 = 0
   free32 = 0
   free64 = 0
@@ -530,7 +542,7 @@ export function histClamped(): f64 {
   return max(1, Math.ceil(q * n))
 }
 
-/** Sort the k staged ranks (insertion sort; k is small) into orderBuffer. */
+/** Rank the k staged quantiles and sort their indices by rank (insertion sort; k is small) into orderBuffer. */
 function orderRanks(k: i32, n: f64): void {
   for (let i = 0; i < k; i++) {
     const r = rankOf(load<f64>(qBuffer + (<usize>i << 3)), n)
@@ -546,30 +558,32 @@ function orderRanks(k: i32, n: f64): void {
   }
 }
 
-let answerNext: i32 = 0
+@inline function orderedRank(j: i32): f64 {
+  return load<f64>(rankBuffer + (<usize>load<i32>(orderBuffer + (<usize>j << 2)) << 3))
+}
 
-/** Settle every pending rank that falls in bin `index` whose cumulative count reaches `cum`. */
-@inline function settle(k: i32, cum: f64, index: u32, n: f64, lo: f64, hi: f64): void {
-  while (answerNext < k) {
-    const qi = load<i32>(orderBuffer + (<usize>answerNext << 2))
-    const r = load<f64>(rankBuffer + (<usize>qi << 3))
-    if (r > cum) break
-    let answer: f64
-    if (r <= 1) answer = lo
-    else if (r >= n) answer = hi
-    else answer = min(max((binLow(index) + binLow(index + 1)) * 0.5, lo), hi)
-    store<f64>(outBuffer + (<usize>qi << 3), answer)
-    answerNext++
-  }
+/** Answer the j-th ranked quantile with bin `index`: exact min/max at the ends, else the clamped bin midpoint. */
+@inline function answer(j: i32, index: u32, n: f64, lo: f64, hi: f64): void {
+  const qi = load<i32>(orderBuffer + (<usize>j << 2))
+  const r = load<f64>(rankBuffer + (<usize>qi << 3))
+  let v: f64
+  if (r <= 1) v = lo
+  else if (r >= n) v = hi
+  else v = min(max((binLow(index) + binLow(index + 1)) * 0.5, lo), hi)
+  store<f64>(outBuffer + (<usize>qi << 3), v)
 }
 
 /** Sum of one page's counts (0 for no page); the width is decided once per page, not per bin. */
 function pageTotal(entry: u32): u64 {
   if (entry == 0) return 0
-  const p = <usize>(entry & ~3)
-  const code = entry & 3
+  const p = pageOf(entry)
+  const code = entry & CODE_MASK
   let total: u64 = 0
-  if (code == W16) {
+  if (code == W8) {
+    let t: u32 = 0
+    for (let b: usize = 0; b < <usize>PAGE_BINS; b++) t += <u32>load<u8>(p + b)
+    total = <u64>t
+  } else if (code == W16) {
     let t: u32 = 0
     for (let b: usize = 0; b < <usize>PAGE_BINS; b++) t += <u32>load<u16>(p + (b << 1))
     total = <u64>t
@@ -589,7 +603,11 @@ function fillNaN(k: i32): void {
   for (let i = 0; i < k; i++) store<f64>(outBuffer + (<usize>i << 3), NaN)
 }
 
-/** Quantiles qBuffer[0..k) of one agent's window into outBuffer (NaN when it has no sample). */
+/**
+ * Quantiles qBuffer[0..k) of one agent's window into outBuffer (NaN when it has no sample). Ranks in the lower
+ * half are found scanning up from the smallest bin, the others scanning down from the largest, so p99.9 reads a
+ * few pages, not the whole histogram.
+ */
 export function histQuantiles(agent: u32, k: i32): void {
   const block = liveBlock(agent)
   if (block == 0) {
@@ -606,23 +624,44 @@ export function histQuantiles(agent: u32, k: i32): void {
   const lo = min(load<f64>(agg + H_MIN), load<f64>(cur + H_MIN))
   const hi = max(load<f64>(agg + H_MAX), load<f64>(cur + H_MAX))
   orderRanks(k, n)
-  answerNext = 0
-  let cum: f64 = 0
-  for (let p: u32 = 0; p < nPages && answerNext < k; p++) {
+  let split = 0
+  while (split < k && orderedRank(split) <= n * 0.5) split++
+  // Up: the smallest bin whose cumulative count reaches the rank.
+  let j = 0
+  let below: f64 = 0
+  for (let p: u32 = 0; p < nPages && j < split; p++) {
     const ea = load<u32>(agg + H_PAGES + (<usize>p << 2))
     const ec = load<u32>(cur + H_PAGES + (<usize>p << 2))
     if ((ea | ec) == 0) continue
     const total = <f64>(pageTotal(ea) + pageTotal(ec))
-    const nextRank = load<f64>(rankBuffer + (<usize>load<i32>(orderBuffer + (<usize>answerNext << 2)) << 3))
-    if (cum + total < nextRank) {
-      cum += total
+    if (below + total < orderedRank(j)) {
+      below += total
       continue
     }
-    for (let b: u32 = 0; b < PAGE_BINS && answerNext < k; b++) {
+    for (let b: u32 = 0; b < PAGE_BINS && j < split; b++) {
       const c = binOr0(ea, b) + binOr0(ec, b)
       if (c == 0) continue
-      cum += <f64>c
-      settle(k, cum, (p << PAGE_SHIFT) + b, n, lo, hi)
+      below += <f64>c
+      while (j < split && orderedRank(j) <= below) answer(j++, (p << PAGE_SHIFT) + b, n, lo, hi)
+    }
+  }
+  // Down: the same bin, found as the first one (from the top) with more than n - rank values at or above it.
+  j = k - 1
+  let above: f64 = 0
+  for (let p = <i32>nPages - 1; p >= 0 && j >= split; p--) {
+    const ea = load<u32>(agg + H_PAGES + (<usize>p << 2))
+    const ec = load<u32>(cur + H_PAGES + (<usize>p << 2))
+    if ((ea | ec) == 0) continue
+    const total = <f64>(pageTotal(ea) + pageTotal(ec))
+    if (above + total <= n - orderedRank(j)) {
+      above += total
+      continue
+    }
+    for (let b = <i32>PAGE_MASK; b >= 0 && j >= split; b--) {
+      const c = binOr0(ea, b) + binOr0(ec, b)
+      if (c == 0) continue
+      above += <f64>c
+      while (j >= split && above > n - orderedRank(j)) answer(j--, (<u32>p << PAGE_SHIFT) + <u32>b, n, lo, hi)
     }
   }
 }
@@ -662,12 +701,12 @@ export function histFleetQuantiles(k: i32): void {
   }
   const total = <f64>n
   orderRanks(k, total)
-  answerNext = 0
-  let cum: f64 = 0
-  for (let i: u32 = 0; i < nBins && answerNext < k; i++) {
+  let j = 0
+  let below: f64 = 0
+  for (let i: u32 = 0; i < nBins && j < k; i++) {
     const c = load<u64>(fleetBins + (<usize>i << 3))
     if (c == 0) continue
-    cum += <f64>c
-    settle(k, cum, i, total, lo, hi)
+    below += <f64>c
+    while (j < k && orderedRank(j) <= below) answer(j++, i, total, lo, hi)
   }
 }
