@@ -261,6 +261,29 @@ describe('claudeFlowBusAdapter on a real @claude-flow/shared/core orchestrator',
     ])
   })
 
+  it('takes the agent from task:started when a move and the start reach it out of order', async () => {
+    const { eventBus, taskManager, lifecycleManager } = createOrchestrator()
+    const adapter = claudeFlowBusAdapter(eventBus, { taskManager, lifecycleManager })
+    const { events, errors } = collect(adapter)
+    await lifecycleManager.spawn(agentConfig('a1'))
+    await lifecycleManager.spawn(agentConfig('a2'))
+    const task = await taskManager.createTask({ type: 'coding', description: 'x' })
+    await taskManager.assignTask(task.id, 'a1')
+    // a2 starts whatever it is given, from inside its own handler: task:started (a2) overtakes task:assigned (a2).
+    eventBus.on('task:assigned', (event) => {
+      const p = event.payload as { taskId: string; agentId: string }
+      if (p.agentId === 'a2') void taskManager.startTask(p.taskId)
+    })
+    await adapter.apply(move(task.id, 'a2', 'a1'))
+
+    expect(errors).toEqual([])
+    expect(events.slice(-3)).toEqual([
+      { type: 'reassignment:applied', ts: t0, taskId: task.id, toAgentId: 'a2', fromAgentId: 'a1' },
+      { type: 'task:assigned', ts: t0, taskId: task.id, agentId: 'a2' },
+      { type: 'task:started', ts: t0, taskId: task.id, agentId: 'a2' },
+    ])
+  })
+
   it('describes agents and tasks that existed before the monitor subscribed', async () => {
     const { eventBus, taskManager, lifecycleManager } = createOrchestrator()
     await lifecycleManager.spawn(agentConfig('a1'))

@@ -125,3 +125,84 @@ export function playSwarmAgents(
     },
   }
 }
+
+/** What the bus players need of `createOrchestrator()` from @claude-flow/shared/core. */
+export interface BusHost {
+  eventBus: { on(type: string, handler: (event: { payload: unknown }) => unknown): { unsubscribe(): void } }
+  taskManager: {
+    startTask(taskId: string): Promise<void>
+    completeTask(taskId: string, result: { taskId: string; success: boolean; duration: number }): Promise<void>
+    failTask(taskId: string, error: Error): Promise<void>
+    retryTask(taskId: string): Promise<void>
+  }
+}
+
+/**
+ * Play agents of a claude-flow orchestrator: each agent runs one task at a time from its own queue, in the order
+ * tasks were assigned to it; a task moved elsewhere (a new task:assigned) leaves its queue. Starting happens from
+ * inside the agent's task:assigned handler, and the next task starts right after the previous one is reported, as
+ * an eager agent does. A failure is retried with `retryRate` while the TaskManager allows it.
+ */
+export function playBusAgents(
+  host: BusHost,
+  agentIds: readonly string[],
+  options: {
+    random: () => number
+    workMs: (agentId: string, random: () => number) => number
+    failRate: number
+    retryRate: number
+  },
+) {
+  const { taskManager } = host
+  const queues = new Map(agentIds.map((id) => [id, [] as string[]]))
+  const running = new Map<string, string>()
+  const attempts: PlayedAttempt[] = []
+  const timers = new Set<ReturnType<typeof setTimeout>>()
+
+  const startNext = (agentId: string) => {
+    if (running.has(agentId)) return
+    const taskId = queues.get(agentId)?.shift()
+    if (!taskId) return
+    running.set(agentId, taskId)
+    const attempt: PlayedAttempt = {
+      taskId,
+      agentId,
+      startedAt: Date.now(),
+      workMs: options.workMs(agentId, options.random),
+      outcome: options.random() < options.failRate ? 'fail' : 'complete',
+    }
+    attempts.push(attempt)
+    void taskManager.startTask(taskId)
+    const timer = setTimeout(() => {
+      timers.delete(timer)
+      attempt.endedAt = Date.now()
+      running.delete(agentId)
+      if (attempt.outcome === 'complete') {
+        void taskManager.completeTask(taskId, { taskId, success: true, duration: attempt.workMs })
+      } else {
+        void taskManager.failTask(taskId, new Error('agent error'))
+        if (options.random() < options.retryRate) void taskManager.retryTask(taskId).catch(() => undefined)
+      }
+      startNext(agentId)
+    }, attempt.workMs)
+    timers.add(timer)
+  }
+
+  const subscription = host.eventBus.on('task:assigned', (event) => {
+    const { taskId, agentId } = event.payload as { taskId: string; agentId: string }
+    for (const queue of queues.values()) {
+      const at = queue.indexOf(taskId)
+      if (at >= 0) queue.splice(at, 1)
+    }
+    queues.get(agentId)?.push(taskId)
+    startNext(agentId)
+  })
+  return {
+    attempts,
+    queues,
+    stop() {
+      subscription.unsubscribe()
+      for (const timer of timers) clearTimeout(timer)
+    },
+  }
+}

@@ -145,7 +145,9 @@ export function claudeFlowBusMapping(options: ClaudeFlowBusMappingOptions = {}):
         const hostTaskId = ctx.requireId(p?.taskId, 'payload.taskId')
         if (!hostTaskId) return undefined
         const taskId = attempts.current(hostTaskId)
-        const agentId = agentFor(taskId, ctx, p.agentId)
+        // The payload names the agent the TaskManager holds the task at now; a move's task:assigned may still be
+        // on its way to us (see `started`).
+        const agentId = typeof p.agentId === 'string' && p.agentId ? p.agentId : agentFor(taskId, ctx, undefined)
         if (!agentId) return undefined
         const out: SwarmEvent[] = []
         ensureQueued(hostTaskId, ctx, out)
