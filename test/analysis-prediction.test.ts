@@ -63,8 +63,7 @@ function simulate(p: { k: number; sigma: number; rho: number; queuedAtPredict: n
       queue.shift()
       const ms = service()
       busyUntil[i] = now + ms
-      done.push({ at: now + ms, ms: -1 })
-      ;(done[done.length - 1] as { ms: number }).ms = ms
+      done.push({ at: now + ms, ms })
     }
   }
   const completedBy = (t: number) => done.filter((d) => d.at <= t)
