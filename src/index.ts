@@ -21,6 +21,36 @@ export type { PercentileEngine, PercentileEngineOptions } from './engine/percent
 export { createPercentileEngine, percentileEngineOptionsSchema } from './engine/percentile-engine.js'
 export type { AssignmentOptions, AssignmentResult } from './engine/solve-assignment.js'
 export { solveAssignment } from './engine/solve-assignment.js'
+export type {
+  ApplyAnswer,
+  ClaudeFlowBus,
+  ClaudeFlowBusAdapterOptions,
+  ClaudeFlowBusMappingOptions,
+  ClaudeFlowSwarmAdapterOptions,
+  EmitterHostAdapter,
+  EmitterLike,
+  EventEmitterMapping,
+  FromEventEmitterOptions,
+  HostApply,
+  HostEventTranslator,
+  ResourceReading,
+  ResourceSource,
+  TranslateContext,
+  UnwrappedHostEvent,
+} from './hosts/index.js'
+export {
+  claudeFlowBusAdapter,
+  claudeFlowBusMapping,
+  claudeFlowSwarmAdapter,
+  fromEventEmitter,
+  fromJsonl,
+  fromObservable,
+  hostAdapters,
+  ruvSwarmMapping,
+  sampleResources,
+  systemResourceSource,
+  TaskAttempts,
+} from './hosts/index.js'
 export type { ConfigIssue, ErrorCode, SwarmError } from './model/errors.js'
 export { ConfigError, errorCodes } from './model/errors.js'
 export type {
