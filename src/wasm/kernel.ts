@@ -78,8 +78,8 @@ interface AssignmentExports {
 /** A validated problem as src/engine/solve-assignment.ts hands it over. */
 export interface AssignmentKernelInput {
   /**
-   * rows x cols, row-major; finite or +Infinity (forbidden). The dense path checks for NaN and -Infinity itself and
-   * reports `invalid`; the sparse path expects costs already checked.
+   * rows x cols, row-major; finite or +Infinity (forbidden). Without slots, and on the sparse path only when not
+   * transposed, the kernel checks for NaN and -Infinity itself and reports `invalid`; otherwise costs must be checked.
    */
   costs: Float64Array
   rows: number
@@ -143,6 +143,43 @@ export function solveAssignmentKernel(input: AssignmentKernelInput): AssignmentK
     }
     if (k.assignmentCheckDense(n * m) >= 0) return { rowToCol, matched: 0, needed: n, invalid: true }
     matched = k.assignmentSolveDense(n, m)
+  } else if (!transpose && !slots) {
+    // The common sparse case in one pass over the dense input: collect each row's finite costs (refusing NaN and
+    // -Infinity on the way), then copy the small CSR arrays into WASM memory.
+    let capacity = 1 << 16
+    let gathered = new Int32Array(capacity)
+    let gatheredCosts = new Float64Array(capacity)
+    const starts = new Int32Array(rows + 1)
+    let e = 0
+    for (let i = 0; i < rows; i++) {
+      starts[i] = e
+      const from = i * cols
+      for (let c = 0; c < cols; c++) {
+        const cost = costs[from + c]
+        if (cost < Number.POSITIVE_INFINITY) {
+          if (!(cost > Number.NEGATIVE_INFINITY)) return { rowToCol, matched: 0, needed: n, invalid: true }
+          if (e === capacity) {
+            capacity *= 2
+            const grownColumns = new Int32Array(capacity)
+            grownColumns.set(gathered)
+            gathered = grownColumns
+            const grownCosts = new Float64Array(capacity)
+            grownCosts.set(gatheredCosts)
+            gatheredCosts = grownCosts
+          }
+          gathered[e] = c
+          gatheredCosts[e++] = cost
+        } else if (cost !== Number.POSITIVE_INFINITY) {
+          return { rowToCol, matched: 0, needed: n, invalid: true }
+        }
+      }
+    }
+    starts[rows] = e
+    if (!k.assignmentPrepare(n, m, e)) throw tooLarge(n, m)
+    new Int32Array(k.memory.buffer, k.assignmentRowStartPtr(), n + 1).set(starts)
+    new Int32Array(k.memory.buffer, k.assignmentColumnsPtr(), e).set(gathered.subarray(0, e))
+    new Float64Array(k.memory.buffer, k.assignmentCostsPtr(), e).set(gatheredCosts.subarray(0, e))
+    matched = k.assignmentSolveSparse(n, m)
   } else {
     // CSR of the working matrix, built straight from the dense input without copying it into WASM memory.
     const perColumn = new Int32Array(cols)
