@@ -186,6 +186,22 @@ describe('solveAssignment shapes and infeasibility', () => {
     expect(Array.from(result.rowToCol)).toEqual([-1, 0, 1])
   })
 
+  it('solves a tall matrix as its transpose (tiled transposition across tile edges)', () => {
+    const [rows, cols] = [150, 70]
+    const costs = new Float64Array(rows * cols).map((_, e) => ((e * 2654435761) >>> 0) % 1000)
+    const transposed = new Float64Array(rows * cols)
+    for (let i = 0; i < rows; i++) for (let c = 0; c < cols; c++) transposed[c * rows + i] = costs[i * cols + c]
+    const tall = solveAssignment(costs, rows, cols)
+    const wide = solveAssignment(transposed, cols, rows)
+    expect(tall.cost).toBe(wide.cost)
+    let sum = 0
+    tall.rowToCol.forEach((c, i) => {
+      if (c >= 0) sum += costs[i * cols + c]
+    })
+    expect(sum).toBe(tall.cost)
+    expect(tall.rowToCol.filter((c) => c >= 0)).toHaveLength(cols)
+  })
+
   it('gives a column several rows up to its capacity', () => {
     const result = solveAssignment(Float64Array.of(1, 5, 1, 5, 1, 5), 3, 2, { capacities: Uint32Array.of(2, 5) })
     expect(result.cost).toBe(7)
