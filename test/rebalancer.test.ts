@@ -66,6 +66,30 @@ describe('rebalance', () => {
     expect(moves.every((m) => m.reason === 'rebalance' && m.at === 10_000)).toBe(true)
   })
 
+  it('balances drain time, not task count: equal queues on a slow and a fast agent are imbalanced', () => {
+    const ctx = context({
+      agents: [
+        { id: 'slow', meanMs: 1000, inFlight: 1 },
+        { id: 'fast', meanMs: 100, inFlight: 1 },
+      ],
+      queued: { slow: tasks(3, 's'), fast: tasks(3, 'f') },
+      now: 10_000,
+    })
+    const rebalancer = createRebalancer()
+    const moves = rebalancer.rebalance(ctx)
+    expect(rebalancer.lastAnalysis).toMatchObject({
+      imbalance: 0,
+      drainMs: { slow: 4000, fast: 400 },
+      rebalancing: true,
+    })
+    // s2 would finish at 4000 where it is and at 500 on fast; then s1 (3000 vs 600), then s0 (2000 vs 700).
+    expect(moves.map((m) => [m.taskId, m.fromAgentId, m.toAgentId, m.expectedGainMs])).toEqual([
+      ['s2', 'slow', 'fast', 3500],
+      ['s1', 'slow', 'fast', 2400],
+      ['s0', 'slow', 'fast', 1300],
+    ])
+  })
+
   it('does nothing while the imbalance is at or under the threshold', () => {
     const ctx = overloaded(10_000)
     expect(createRebalancer({ minGainMs: 0, imbalanceThreshold: 1 }).rebalance(ctx)).toEqual([])

@@ -99,8 +99,10 @@ describe('least-loaded', () => {
       ],
       unassigned: tasks(9),
     })
-    expect(countPer(createStrategy('least-loaded').place(ctx))).toEqual({ a: 4, b: 1 })
+    expect(countPer(createStrategy('least-loaded', { maxQueuedPerSlot: 1 }).place(ctx))).toEqual({ a: 4, b: 1 })
     expect(countPer(createStrategy('least-loaded', { maxQueuedPerSlot: 0 }).place(ctx))).toEqual({ a: 2 })
+    // By default nothing is held back.
+    expect(countPer(createStrategy('least-loaded').place(ctx))).toEqual({ a: 7, b: 2 })
   })
 })
 
@@ -138,20 +140,35 @@ describe('capability-based', () => {
 })
 
 describe('expected completion model', () => {
-  it('estimates service time from the agent kind mean, then its overall mean, the fleet kind mean, the task, a prior', () => {
+  it('without a host estimate, takes the agent kind mean, then its overall mean, the fleet kind mean, a prior', () => {
     const ctx = context({
       agents: [{ id: 'measured', kinds: { build: 200 }, meanMs: 500 }, { id: 'overall', meanMs: 700 }, { id: 'new' }],
       kinds: [kind('build', 300)],
     })
     const model = createExpectedCompletion(ctx, 1234)
     const [measured, overall, fresh] = model.agents
-    const build = task('b', { kind: 'build', estimatedMs: 50 })
+    const build = task('b', { kind: 'build' })
     expect(model.serviceMs(measured, build)).toBe(200)
     expect(model.serviceMs(measured, task('x', { kind: 'test' }))).toBe(500)
     expect(model.serviceMs(overall, build)).toBe(700)
     expect(model.serviceMs(fresh, build)).toBe(300)
-    expect(model.serviceMs(fresh, task('e', { kind: 'test', estimatedMs: 50 }))).toBe(50)
     expect(model.serviceMs(fresh, task('p', { kind: 'test' }))).toBe(1234)
+  })
+
+  it("scales the host's estimate by the agent's measured speed relative to the fleet", () => {
+    const ctx = context({
+      agents: [{ id: 'measured', kinds: { build: 200 }, meanMs: 500 }, { id: 'overall', meanMs: 700 }, { id: 'new' }],
+      kinds: [kind('build', 300)],
+    })
+    const model = createExpectedCompletion(ctx)
+    const [measured, overall, fresh] = model.agents
+    const build = task('b', { kind: 'build', estimatedMs: 600 })
+    // Kind against kind: 200 / 300 of the fleet's time.
+    expect(model.serviceMs(measured, build)).toBeCloseTo(400, 9)
+    // No kind data: overall 700 against the fleet's overall 300.
+    expect(model.serviceMs(overall, build)).toBeCloseTo(1400, 9)
+    // Nothing measured: the estimate as given.
+    expect(model.serviceMs(fresh, build)).toBe(600)
   })
 
   it('counts queued work at its kind estimate and in-flight work at the overall mean, shared by capacity', () => {
@@ -273,7 +290,7 @@ const contextArb = (maxTasks: number) =>
       }),
     )
 
-function checkPlacements(ctx: PlacementContext, placements: Reassignment[], maxQueuedPerSlot: number) {
+function checkPlacements(ctx: PlacementContext, placements: Reassignment[], maxQueuedPerSlot: number | null) {
   const pending = new Map(ctx.unassigned.map((t) => [t.taskId, t]))
   const agents = new Map(ctx.snapshot.agents.map((a) => [a.agentId, a]))
   const seen = new Set<string>()
@@ -291,6 +308,7 @@ function checkPlacements(ctx: PlacementContext, placements: Reassignment[], maxQ
     expect(Number.isFinite(p.expectedGainMs)).toBe(true)
     added[p.toAgentId] = (added[p.toAgentId] ?? 0) + 1
   }
+  if (maxQueuedPerSlot === null) return
   for (const [agentId, n] of Object.entries(added)) {
     const a = agents.get(agentId)!
     expect(a.inFlight + a.queued + n).toBeLessThanOrEqual(a.capacity * (1 + maxQueuedPerSlot))
@@ -300,9 +318,14 @@ function checkPlacements(ctx: PlacementContext, placements: Reassignment[], maxQ
 describe('every strategy on random contexts', () => {
   it('places only pending tasks, once each, on live capable agents with room', () => {
     fc.assert(
-      fc.property(contextArb(12), fc.constantFrom<StrategyName>(...strategyNames), fc.nat(3), (ctx, name, q) => {
-        checkPlacements(ctx, createStrategy(name, { maxQueuedPerSlot: q }).place(ctx), q)
-      }),
+      fc.property(
+        contextArb(12),
+        fc.constantFrom<StrategyName>(...strategyNames),
+        fc.option(fc.nat(3)),
+        (ctx, name, q) => {
+          checkPlacements(ctx, createStrategy(name, { maxQueuedPerSlot: q }).place(ctx), q)
+        },
+      ),
       { numRuns: 300 },
     )
   })

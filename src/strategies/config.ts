@@ -16,19 +16,19 @@ export type StrategyName = z.infer<typeof strategyNameSchema>
  * Options every built-in strategy shares.
  *
  * `maxQueuedPerSlot` bounds how far ahead work is bound to an agent: an agent of capacity k holds at most
- * k * (1 + maxQueuedPerSlot) tasks (in flight plus queued); the rest stay unassigned for a later tick. One waiting
- * task per slot hides the tick latency (a slot never idles between ticks) while most work stays late-bound, so
- * fresher measurements, newly joined agents and a slow agent's surprise still shape where it goes. Late binding is
- * what keeps makespan low when service-time estimates are uncertain; binding everything up front (a large value)
- * is only as good as the estimates and leaves the rebalancer to undo mistakes.
+ * k * (1 + maxQueuedPerSlot) tasks (in flight plus queued); the rest stay unassigned for a later tick. `null` (the
+ * default) binds every task it can at once. Late binding sounds safer when speeds are still unknown, but measured
+ * on the simulator's scenarios (README: Strategies) it lost to binding everything and letting the rebalancer move
+ * queued work once the measurements come in: a slot left empty waits for the next tick, and the rebalancer only
+ * moves what is queued.
  */
 export const strategyOptionsSchema = z
   .object({
-    maxQueuedPerSlot: z.number().int().nonnegative().default(1),
+    maxQueuedPerSlot: z.number().int().nonnegative().nullable().default(null),
     /** Service time assumed when nothing is known about the agent, the kind or the task (ms). */
     priorServiceMs: z.number().finite().positive().default(1000),
     /** optimal: pending tasks per call (matrix rows); the rest wait for the next call, priority first. */
-    maxTasksPerSolve: z.number().int().positive().max(5000).default(256),
+    maxTasksPerSolve: z.number().int().positive().max(5000).default(512),
   })
   .strict()
 export type StrategyOptions = z.output<typeof strategyOptionsSchema>

@@ -6,12 +6,14 @@ import type { PendingTask, PlacementContext } from '../model/strategy.js'
  * The expected-completion model every strategy and the rebalancer share, so that "better" means the same thing
  * to all of them.
  *
- * Service time of a task on an agent (ms), first known of:
- *   1. the agent's measured mean for the task's kind (`byKind[kind].meanServiceMs`),
- *   2. the agent's overall measured mean (`serviceMs.mean`),
- *   3. the fleet's mean for the kind (`snapshot.kinds`),
- *   4. the host's estimate on the task (`estimatedMs`),
- *   5. the prior (`priorServiceMs`, 1000 ms unless configured).
+ * Service time of a task on an agent (ms):
+ *   - when the host gave the task an `estimatedMs`: that estimate times the agent's measured speed relative to the
+ *     fleet (its mean for the kind over the fleet's mean for the kind; else its overall mean over the fleet's
+ *     overall mean; else 1, an unmeasured agent counting as average). Sizes are heavy-tailed, so the task's own
+ *     estimate beats any mean; the ratio carries what was measured about the agent.
+ *   - otherwise the first known of: the agent's measured mean for the task's kind (`byKind[kind].meanServiceMs`),
+ *     its overall measured mean (`serviceMs.mean`), the fleet's mean for the kind (`snapshot.kinds`), and the prior
+ *     (`priorServiceMs`, 1000 ms unless configured).
  *
  * Backlog of an agent (ms of work): each queued task at its service estimate for that agent, plus each in-flight
  * task at the agent's overall mean (the context does not say which kind is running, nor since when: a full mean is
@@ -77,10 +79,31 @@ export function createExpectedCompletion(
     fleetSum += kind.meanServiceMs * kind.completed
     fleetCount += kind.completed
   }
-  const fleetMeanMs = fleetCount > 0 ? fleetSum / fleetCount : priorServiceMs
+  const fleetOverallMs = fleetCount > 0 ? fleetSum / fleetCount : null
+  const fleetMeanMs = fleetOverallMs ?? priorServiceMs
+
+  /**
+   * The agent's measured service time over the fleet's (2 = twice as slow): for the kind when both know it, else
+   * overall, else 1. (A mean over the tasks the agent happened to get: biased when sizes were not spread evenly.)
+   */
+  const serviceRatio = (agent: AgentSnapshot, kind: string | null): number => {
+    if (kind !== null) {
+      const own = agent.byKind[kind]?.meanServiceMs
+      const fleet = fleetKindMs.get(kind)
+      if (own != null && Number.isFinite(own) && fleet !== undefined && fleet > 0) return own / fleet
+    }
+    const overall = agent.serviceMs.mean
+    if (overall !== null && Number.isFinite(overall) && fleetOverallMs !== null && fleetOverallMs > 0)
+      return overall / fleetOverallMs
+    return 1
+  }
 
   const serviceMs = (agent: AgentSnapshot, task: PendingTask): number => {
     const kind = task.kind
+    // The host's size estimate carries what a kind mean cannot (this task's own size); the measurements say how
+    // this agent compares with the fleet.
+    if (task.estimatedMs !== null && Number.isFinite(task.estimatedMs))
+      return task.estimatedMs * serviceRatio(agent, kind)
     if (kind !== null) {
       const own = agent.byKind[kind]?.meanServiceMs
       if (own != null && Number.isFinite(own)) return own
@@ -91,7 +114,6 @@ export function createExpectedCompletion(
       const fleet = fleetKindMs.get(kind)
       if (fleet !== undefined) return fleet
     }
-    if (task.estimatedMs !== null && Number.isFinite(task.estimatedMs)) return task.estimatedMs
     return priorServiceMs
   }
 

@@ -8,7 +8,7 @@ import { canRun, createExpectedCompletion, placementGainMs, placementOrder } fro
 import { earliestCompletion } from './performance-based.js'
 import { placeGreedy, roomOf } from './place-greedy.js'
 
-/** Cost-matrix cells per solve at most (16 MB of Float64); larger problems take fewer tasks per call. */
+/** Cost-matrix cells per solve at most (16 MB of Float64): fewer positions per agent, then fewer rows per call. */
 export const maxCostCells = 1 << 21
 
 /**
@@ -58,14 +58,20 @@ function columnsFor(agents: readonly AgentSnapshot[], room: Map<string, number>,
 
 export function placeOptimal(ctx: PlacementContext, settings: StrategyOptions): Reassignment[] {
   const model = createExpectedCompletion(ctx, settings.priorServiceMs)
+  const pending = placementOrder(ctx.unassigned)
+  // Positions per agent: enough for the matrix to stay within maxCostCells. The optimum is exact unless an agent
+  // would take more than `positions` x capacity of one call's tasks (positions >= 8 up to 1000 agents x 256 rows).
+  const expectedRows = Math.max(1, Math.min(settings.maxTasksPerSolve, pending.length))
+  const positions = Math.max(1, Math.floor(maxCostCells / (expectedRows * Math.max(1, model.agents.length))))
   const room = new Map<string, number>()
-  for (const agent of model.agents) room.set(agent.agentId, roomOf(agent, model, settings))
+  for (const agent of model.agents)
+    room.set(agent.agentId, Math.min(roomOf(agent, model, settings), positions * Math.max(1, agent.capacity)))
 
   // Rows in placement order. A task joins only if a tentative placement (on the capable agent with the most room
   // left) exists: the rows are then always feasible, and priority decides who waits when room is short.
   const tentative = new Map(room)
   let rows: PendingTask[] = []
-  for (const task of placementOrder(ctx.unassigned)) {
+  for (const task of pending) {
     if (rows.length >= settings.maxTasksPerSolve) break
     let best: string | null = null
     let bestRoom = 0

@@ -17,8 +17,9 @@ export type ChooseAgent = (
   model: ExpectedCompletionModel,
 ) => AgentSnapshot
 
-/** Room an agent has left under the `maxQueuedPerSlot` bound. */
+/** Room an agent has left under the `maxQueuedPerSlot` bound (Infinity without one). */
 export function roomOf(agent: AgentSnapshot, model: ExpectedCompletionModel, options: StrategyOptions): number {
+  if (options.maxQueuedPerSlot === null) return Number.POSITIVE_INFINITY
   const limit = Math.max(1, agent.capacity) * (1 + options.maxQueuedPerSlot)
   return Math.max(0, limit - model.occupancy(agent.agentId))
 }

@@ -21,12 +21,16 @@ export interface WorkloadAnalysis {
   /** Coefficient of variation of load (0 = even). */
   imbalance: number
   loads: Record<string, number>
+  /** Expected time for each agent to clear what it holds (backlog / capacity, ms): load weighted by speed. */
+  drainMs: Record<string, number>
+  /** Coefficient of variation of the drain times: agents equally loaded in tasks can differ several-fold in time. */
+  drainImbalance: number
   /** Load above `overloadFactor` x the mean. */
   overloaded: string[]
   /** Load below `underloadFactor` x the mean. */
   underloaded: string[]
   evacuating: Evacuation[]
-  /** Whether the imbalance is above the threshold, i.e. this tick may move tasks. */
+  /** Whether the imbalance or the drain imbalance is above the threshold, i.e. this tick may move tasks. */
   rebalancing: boolean
 }
 
@@ -45,6 +49,18 @@ interface MoveRecord {
   toAgentId: string
   at: number
 }
+
+function coefficientOfVariation(values: readonly number[]): number {
+  if (values.length === 0) return 0
+  const mean = values.reduce((sum, v) => sum + v, 0) / values.length
+  if (!(mean > 0)) return 0
+  const variance = values.reduce((sum, v) => sum + (v - mean) ** 2, 0) / values.length
+  return Math.sqrt(variance) / mean
+}
+
+/** Agents examined per rebalance move: the ones that take longest to drain give, the quickest to drain receive. */
+export const sourcesPerMove = 8
+export const targetsPerMove = 32
 
 function median(values: number[]): number | null {
   if (values.length === 0) return null
@@ -92,11 +108,14 @@ export function slownessOf(agent: AgentSnapshot, others: readonly AgentSnapshot[
  *   `minSamples` finished tasks), far slower than the rest of the fleet (`slowFactor`) or gone ('left' but still
  *   holding queued tasks) loses every queued task to the capable agent where it is expected to finish first
  *   (reason 'evacuate'). Not capped per tick and no dwell: such an agent should hold nothing.
- * - Rebalance (only while the imbalance is above `imbalanceThreshold`): from agents above the mean load to agents
- *   below it, the single best move (largest gain in the moved task's expected completion) at a time, loads updated
- *   after each, while the gain exceeds `minGainMs`, at most `maxMovesPerTick` (reason 'rebalance'). Only tasks
- *   waiting at least `minDwellMs` at their agent, looking at the last `scanDepth` of each queue (those waiting
- *   longest to start, assuming an agent starts its queue in order).
+ * - Rebalance (only while the imbalance of load, or of drain time, is above `imbalanceThreshold`): the single best
+ *   move at a time (largest gain in the moved task's expected completion; a task appended to its new agent's queue
+ *   delays nobody there, so every move with a gain is an improvement), backlogs updated after each, while the gain
+ *   exceeds `minGainMs`, at most `maxMovesPerTick` (reason 'rebalance'). Candidates: the `sourcesPerMove` agents
+ *   that take longest to drain give, the `targetsPerMove` quickest receive; only tasks waiting at least
+ *   `minDwellMs` at their agent, among the last `scanDepth` of each queue (those waiting longest to start, assuming
+ *   an agent starts its queue in order). Drain time (backlog / capacity) rather than task count, because agents
+ *   differ several-fold in speed.
  * - Memory: every move is remembered for `cooldownMs`. Within it a task is never sent back to the agent it left,
  *   and a move the host has not answered yet (the task still sits at its old agent) is not issued again.
  */
@@ -118,6 +137,10 @@ export function createRebalancer(config?: RebalancerConfigInput): Rebalancer {
     let squares = 0
     for (const agent of model.agents) squares += (loads[agent.agentId] - meanLoad) ** 2
     const imbalance = meanLoad > 0 ? Math.sqrt(squares / n) / meanLoad : 0
+    const drainMs: Record<string, number> = {}
+    for (const agent of model.agents)
+      drainMs[agent.agentId] = model.backlogMs(agent.agentId) / Math.max(1, agent.capacity)
+    const drainImbalance = coefficientOfVariation(Object.values(drainMs))
     const evacuating: Evacuation[] = []
     const { evacuation } = settings
     for (const agent of ctx.snapshot.agents) {
@@ -150,6 +173,8 @@ export function createRebalancer(config?: RebalancerConfigInput): Rebalancer {
       meanLoad,
       imbalance,
       loads,
+      drainMs,
+      drainImbalance,
       overloaded: model.agents
         .filter((a) => loads[a.agentId] > settings.overloadFactor * meanLoad)
         .map((a) => a.agentId),
@@ -157,7 +182,7 @@ export function createRebalancer(config?: RebalancerConfigInput): Rebalancer {
         .filter((a) => loads[a.agentId] < settings.underloadFactor * meanLoad)
         .map((a) => a.agentId),
       evacuating,
-      rebalancing: imbalance > settings.imbalanceThreshold,
+      rebalancing: imbalance > settings.imbalanceThreshold || drainImbalance > settings.imbalanceThreshold,
     }
   }
 
@@ -240,11 +265,17 @@ export function createRebalancer(config?: RebalancerConfigInput): Rebalancer {
     }
 
     if (!analysis.rebalancing) return out
+    const drainOf = (agent: AgentSnapshot) => model.backlogMs(agent.agentId) / Math.max(1, agent.capacity)
     for (let moved = 0; moved < settings.maxMovesPerTick; moved++) {
-      const loads = receivers.map((a) => model.occupancy(a.agentId) / Math.max(1, a.capacity))
-      const mean = loads.reduce((sum, load) => sum + load, 0) / Math.max(1, loads.length)
-      const sources = receivers.filter((_, i) => loads[i] > mean)
-      const targets = receivers.filter((_, i) => loads[i] < mean)
+      // By expected drain time, not task count: a slow agent's few tasks can wait longer than a fast agent's many.
+      const byDrain = receivers
+        .map((agent) => ({ agent, drainMs: drainOf(agent) }))
+        .sort((x, y) => x.drainMs - y.drainMs)
+      const sources = byDrain
+        .filter((x) => (queues.get(x.agent.agentId)?.length ?? 0) > 0)
+        .slice(-sourcesPerMove)
+        .map((x) => x.agent)
+      const targets = byDrain.slice(0, targetsPerMove).map((x) => x.agent)
       let best: { task: PendingTask; from: string; to: string; gainMs: number; sourceMs: number } | null = null
       for (const source of sources) {
         const from = source.agentId
