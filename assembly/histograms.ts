@@ -347,16 +347,19 @@ function currentSlow(agent: u32): usize {
 
 /** Checks and clamps a value: returns -1 when it is refused (NaN, negative, infinite), else the clamped value. */
 @inline function admit(v: f64): f64 {
+  // In range is the one well-predicted branch; everything else (refused or clamped) is off the hot path.
+  if (v >= minValue && v <= maxValue) return v
+  return admitSlow(v)
+}
+
+function admitSlow(v: f64): f64 {
   // NaN, negative and infinite values are refused and counted; they never reach a bin.
   if (!(v >= 0 && v < Infinity)) {
     rejectedCount += 1
     return -1
   }
-  if (v < minValue || v > maxValue) {
-    clampedCount += 1
-    return min(max(v, minValue), maxValue)
-  }
-  return v
+  clampedCount += 1
+  return min(max(v, minValue), maxValue)
 }
 
 /** Count one (admitted) value into histogram h's bins; the caller updates count, min and max. */
@@ -369,14 +372,36 @@ function currentSlow(agent: u32): usize {
     store<u32>(cell, entry)
   }
   const bin = index & PAGE_MASK
-  if ((entry & CODE_MASK) == W8) {
-    const a = pageOf(entry) + <usize>bin
+  // One fast increment per width; only a counter at its limit takes the promoting path.
+  const code = entry & CODE_MASK
+  const p = pageOf(entry)
+  if (code == W8) {
+    const a = p + <usize>bin
     const c = load<u8>(a)
-    if (c != 0xff) store<u8>(a, c + 1)
-    else addBin(cell, bin, 1)
+    if (c != 0xff) {
+      store<u8>(a, c + 1)
+      return
+    }
+  } else if (code == W16) {
+    const a = p + (<usize>bin << 1)
+    const c = load<u16>(a)
+    if (c != 0xffff) {
+      store<u16>(a, c + 1)
+      return
+    }
+  } else if (code == W32) {
+    const a = p + (<usize>bin << 2)
+    const c = load<u32>(a)
+    if (c != 0xffffffff) {
+      store<u32>(a, c + 1)
+      return
+    }
   } else {
-    addBin(cell, bin, 1)
+    const a = p + (<usize>bin << 3)
+    store<u64>(a, load<u64>(a) + 1)
+    return
   }
+  addBin(cell, bin, 1)
 }
 
 /**
