@@ -41,6 +41,67 @@ function bruteForce(costs: Float64Array, rows: number, cols: number, capacities:
   return { feasible: best < Number.POSITIVE_INFINITY, cost: best, maxAssigned }
 }
 
+/**
+ * A second, independent oracle for sizes brute force cannot reach: the textbook O(n^2 m) Hungarian algorithm with
+ * potentials (rows <= cols), forbidden pairs as a big M so that infeasible shows as a cost of at least M.
+ */
+function hungarian(costs: Float64Array, rows: number, cols: number, capacities: Uint32Array) {
+  const bigM = 1e9
+  const slots = Array.from(capacities).flatMap((k, c) => new Array(Math.min(k, rows)).fill(c) as number[])
+  const tall = rows > slots.length
+  const n = tall ? slots.length : rows
+  const m = tall ? rows : slots.length
+  const at = (i: number, j: number) => {
+    const cost = tall ? costs[j * cols + slots[i]] : costs[i * cols + slots[j]]
+    return cost === Number.POSITIVE_INFINITY ? bigM : cost
+  }
+  const u = new Array(n + 1).fill(0)
+  const v = new Array(m + 1).fill(0)
+  const p = new Array(m + 1).fill(0)
+  const way = new Array(m + 1).fill(0)
+  for (let i = 1; i <= n; i++) {
+    p[0] = i
+    let j0 = 0
+    const minv = new Array(m + 1).fill(Number.POSITIVE_INFINITY)
+    const used = new Array(m + 1).fill(false)
+    do {
+      used[j0] = true
+      const i0 = p[j0]
+      let delta = Number.POSITIVE_INFINITY
+      let j1 = 0
+      for (let j = 1; j <= m; j++) {
+        if (used[j]) continue
+        const cur = at(i0 - 1, j - 1) - u[i0] - v[j]
+        if (cur < minv[j]) {
+          minv[j] = cur
+          way[j] = j0
+        }
+        if (minv[j] < delta) {
+          delta = minv[j]
+          j1 = j
+        }
+      }
+      for (let j = 0; j <= m; j++) {
+        if (used[j]) {
+          u[p[j]] += delta
+          v[j] -= delta
+        } else {
+          minv[j] -= delta
+        }
+      }
+      j0 = j1
+    } while (p[j0] !== 0)
+    do {
+      const j1 = way[j0]
+      p[j0] = p[j1]
+      j0 = j1
+    } while (j0)
+  }
+  let cost = 0
+  for (let j = 1; j <= m; j++) if (p[j]) cost += at(p[j] - 1, j - 1)
+  return cost >= bigM ? { feasible: false, cost: Number.POSITIVE_INFINITY } : { feasible: true, cost }
+}
+
 /** Checks that hold for every result: a valid (partial) assignment whose cost is what it says. */
 function expectValid(
   result: ReturnType<typeof solveAssignment>,
@@ -93,7 +154,7 @@ const problem = (options: { maxRows: number; maxCols: number; capacities: boolea
       return { rows, cols, costs, capacities: caps, withCapacities: capacities !== null }
     })
 
-describe('solveAssignment against brute force', () => {
+describe('solveAssignment against exact oracles (brute force, Hungarian)', () => {
   for (const method of ['dense', 'sparse'] as Method[]) {
     it(`${method}: exact optimum on square and rectangular matrices with forbidden pairs`, () => {
       fc.assert(
@@ -124,6 +185,39 @@ describe('solveAssignment against brute force', () => {
           if (oracle.feasible) expect(result.cost).toBe(oracle.cost)
         }),
         { numRuns: 300 },
+      )
+    })
+  }
+
+  for (const method of ['dense', 'sparse'] as Method[]) {
+    it(`${method}: exact optimum against the Hungarian algorithm on medium matrices (many augmentations)`, () => {
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 20, max: 160 }),
+          fc.integer({ min: 20, max: 160 }),
+          fc.integer({ min: 1, max: 2 ** 30 }),
+          fc.constantFrom(0, 0, 0.3, 0.8),
+          fc.constantFrom(5, 100, 1000),
+          fc.boolean(),
+          (rows, cols, seed, forbidden, range, withCapacities) => {
+            let state = seed
+            const next = () => {
+              state = (Math.imul(state, 1103515245) + 12345) >>> 0
+              return state / 2 ** 32
+            }
+            const costs = new Float64Array(rows * cols).map(() =>
+              next() < forbidden ? Number.POSITIVE_INFINITY : Math.floor(next() * range),
+            )
+            const capacities = new Uint32Array(cols).map(() => (withCapacities ? Math.floor(next() * 3) : 1))
+            const options = withCapacities ? { capacities, method } : { method }
+            const result = solveAssignment(costs, rows, cols, options)
+            const oracle = hungarian(costs, rows, cols, capacities)
+            expect(result.feasible).toBe(oracle.feasible)
+            expect(result.cost).toBe(oracle.cost)
+            expectValid(result, costs, rows, cols, capacities)
+          },
+        ),
+        { numRuns: 100 },
       )
     })
   }
