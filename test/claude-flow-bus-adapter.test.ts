@@ -308,6 +308,20 @@ describe('claudeFlowBusAdapter on a real @claude-flow/shared/core orchestrator',
     expect(events.every((e) => e.ts === t0 + 1000)).toBe(true)
   })
 
+  it("reports the TaskManager's pending tasks as queue:depth at each HealthMonitor check", async () => {
+    const { eventBus, taskManager, healthMonitor } = createOrchestrator({
+      health: { checkInterval: 100, historyLimit: 100, degradedThreshold: 1, unhealthyThreshold: 2 },
+    })
+    const { events, errors } = collect(claudeFlowBusAdapter(eventBus, { taskManager }))
+    await taskManager.createTask({ type: 'coding', description: 'x' })
+    await taskManager.createTask({ type: 'coding', description: 'y' })
+    healthMonitor.start()
+    await vi.advanceTimersByTimeAsync(100)
+    healthMonitor.stop()
+    expect(errors).toEqual([])
+    expect(events.at(-1)).toEqual({ type: 'queue:depth', ts: t0 + 100, depth: 2 })
+  })
+
   it('stops listening when the last subscriber leaves and completes on dispose', async () => {
     const { eventBus, lifecycleManager } = createOrchestrator()
     const adapter = claudeFlowBusAdapter(eventBus)

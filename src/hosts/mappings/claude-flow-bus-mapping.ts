@@ -41,7 +41,8 @@ const startedOrEnded = new Set(['running', 'completed', 'failed', 'cancelled', '
  * `agent:terminated`, `task:created`, `task:assigned`, `task:started`, `task:completed`, `task:failed`,
  * `task:cancelled`, `task:retry`, `task:timeout`. `task:completed` and `task:failed` carry no agent: the agent is
  * the one the task was assigned to. No event carries a duration: service time is `task:started` → `task:completed`.
- * A retry (`task:retry`) starts a new attempt, a task of its own (`<taskId>#<n>`).
+ * A retry (`task:retry`) starts a new attempt, a task of its own (`<taskId>#<n>`). With a TaskManager, each
+ * `system:healthcheck` (the HealthMonitor's interval) reports its pending tasks as `queue:depth`.
  */
 export function claudeFlowBusMapping(options: ClaudeFlowBusMappingOptions = {}): EventEmitterMapping<ClaudeFlowBus> {
   const { taskManager, lifecycleManager } = options
@@ -202,6 +203,12 @@ export function claudeFlowBusMapping(options: ClaudeFlowBusMappingOptions = {}):
           ...(typeof p.reason === 'string' ? { reason: p.reason } : {}),
         }
       },
+      // The HealthMonitor's periodic check: report the TaskManager's queue. It keeps event time moving while the
+      // swarm waits, so the monitor's ticks still place tasks that nothing else assigns.
+      'system:healthcheck': (_payload, ctx) =>
+        taskManager
+          ? { type: 'queue:depth', ts: ctx.ts, depth: taskManager.getTasks({ status: 'pending' }).length }
+          : undefined,
       'task:retry': (payload, ctx) => {
         const p = payload as { taskId?: unknown }
         const hostTaskId = ctx.requireId(p?.taskId, 'payload.taskId')
