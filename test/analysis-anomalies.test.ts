@@ -125,6 +125,21 @@ describe('anomaly insights from snapshots', () => {
     expect(actions).toContainEqual(expect.objectContaining({ type: 'investigate', agentId: 'a1' }))
   })
 
+  it('ticking one snapshot at a time (bounded history) finds what a replay of the whole history finds', () => {
+    const run = agentRun(
+      60,
+      (i) => (i < 50 ? 1000 : 2000),
+      (i) => (i >= 55 ? 9 : 0),
+    )
+    const all = [...run.history, run.last]
+    const ticking = createAnalysis({})
+    let last: ReturnType<typeof ticking.evaluate> | undefined
+    for (let i = 0; i < all.length; i++) last = ticking.evaluate(all[i], all.slice(Math.max(0, i - 40), i))
+    const replayed = createAnalysis({}).evaluate(run.last, run.history)
+    expect(last?.insights.map((x) => x.key)).toEqual(replayed.insights.map((x) => x.key))
+    expect(last?.insights.map((x) => x.message)).toEqual(replayed.insights.map((x) => x.message))
+  })
+
   it('flags an agent whose error rate jumped', () => {
     const found = anomaliesOf(
       agentRun(

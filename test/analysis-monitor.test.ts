@@ -100,10 +100,10 @@ describe('analysis on event logs through the monitor', () => {
     expect(imbalance?.recommendation).toBe('move 4 queued tasks from a1 (load 4) to a2 (load 0)')
     expect(r.actions).toContainEqual(expect.objectContaining({ type: 'rebalance' }))
     // The same work spread evenly: no imbalance.
-    const even = events.map((e) =>
+    const even: SwarmEvent[] = events.map((e) =>
       e.type === 'task:assigned' && Number(e.taskId.slice(1)) % 2 === 1 ? { ...e, agentId: 'a2' } : e,
     )
-    const started = even.filter((e) => e.type !== 'task:started')
+    const started: SwarmEvent[] = even.filter((e) => e.type !== 'task:started')
     started.push(
       { type: 'task:started', ts: t0 + 200, taskId: 't0', agentId: 'a1' },
       { type: 'task:started', ts: t0 + 200, taskId: 't1', agentId: 'a2' },

@@ -224,6 +224,32 @@ describe('insights', () => {
     expect(kinds(five, [hourAgo])).toEqual([])
   })
 
+  it('error-spike counts the whole hour even when the monitor keeps a shorter history', () => {
+    const analysis = createAnalysis({})
+    const history: SwarmSnapshot[] = []
+    let last: ReturnType<typeof analysis.evaluate> | undefined
+    // One failure every 10 minutes for an hour; the monitor keeps only the last 3 snapshots.
+    for (let i = 0; i <= 5; i++) {
+      const s = snapshot({
+        at: i * 600_000,
+        swarm: { tasksFailed: i },
+        agents: [agent('a1', { tasksCompleted: 100, tasksFailed: i })],
+      })
+      last = analysis.evaluate(s, history.slice(-3))
+      history.push(s)
+    }
+    expect(last?.insights.find((i) => i.kind === 'error-spike')).toBeUndefined()
+    const anHourLater = snapshot({
+      at: 3_600_000,
+      swarm: { tasksFailed: 6 },
+      agents: [agent('a1', { tasksCompleted: 100, tasksFailed: 6 })],
+    })
+    // 6 failures since the snapshot at 0, an hour old, which only the analysis' own archive still holds.
+    expect(analysis.evaluate(anHourLater, history.slice(-3)).insights).toEqual([
+      expect.objectContaining({ kind: 'error-spike', value: 6 }),
+    ])
+  })
+
   it('resource-pressure above 85% sizes the in-flight work that fits', () => {
     const s = snapshot({ swarm: { tasksInFlight: 10, resources: { cpu: 0.88 } } })
     const r = evaluate(s)

@@ -51,8 +51,15 @@ export function pct(value: number): string {
   return `${num(value * 100)}%`
 }
 
+const depthCache = new WeakMap<SwarmSnapshot, number>()
+
 /** Tasks waiting to start: unassigned plus assigned-not-started (whichever way the host counts them). */
 export function queueDepth(snapshot: SwarmSnapshot): number {
-  const atAgents = snapshot.agents.reduce((s, a) => s + (a.state === 'left' ? 0 : a.queued), 0)
-  return Math.max(snapshot.swarm.tasksQueued, snapshot.queue.unassigned + atAgents)
+  let depth = depthCache.get(snapshot)
+  if (depth === undefined) {
+    const atAgents = snapshot.agents.reduce((s, a) => s + (a.state === 'left' ? 0 : a.queued), 0)
+    depth = Math.max(snapshot.swarm.tasksQueued, snapshot.queue.unassigned + atAgents)
+    depthCache.set(snapshot, depth)
+  }
+  return depth
 }

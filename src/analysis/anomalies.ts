@@ -21,11 +21,21 @@ export function anomalyOptions(
   }
 }
 
-/** The verdict on the last point of a series (all earlier points feed the trailing window). */
+/**
+ * The verdict on the last point of a series: the same as pushing every point through a RobustAnomalyDetector,
+ * but only the last `consecutive` points are scored (each against its own trailing window), so the cost per tick
+ * does not grow with the history.
+ */
 export function lastVerdict(points: readonly Point[], options: RobustAnomalyOptions): AnomalyVerdict | null {
+  if (points.length === 0) return null
+  const from = Math.max(0, points.length - options.consecutive - options.windowPoints)
   const detector = new RobustAnomalyDetector(options)
   let verdict: AnomalyVerdict | null = null
-  for (const p of points) verdict = detector.push(p.value)
+  for (let i = from; i < points.length; i++) {
+    // Points before the scored ones only fill the window.
+    if (i < points.length - options.consecutive) detector.observe(points[i].value)
+    else verdict = detector.push(points[i].value)
+  }
   return verdict
 }
 
@@ -38,7 +48,7 @@ export const anomalies: Analyser = (snapshot, history, config) => {
   const a = config.anomaly
   const snapshots = [...history, snapshot]
   const findings: Finding[] = []
-  const series = agentSeries(snapshots, a.tasksPerPoint)
+  const series = agentSeries(snapshots, a.tasksPerPoint, a.windowPoints + a.consecutive)
   // Service times are multiplicative and right-skewed: tested on a log scale, where the relative floor is absolute.
   const serviceOptions = { ...anomalyOptions(config, 'up', a.relativeScaleFloor), relativeScaleFloor: 0 }
   const errorOptions = anomalyOptions(config, 'up', a.errorRateScaleFloor)

@@ -51,6 +51,12 @@ export class RobustAnomalyDetector {
 
   constructor(private readonly options: RobustAnomalyOptions) {}
 
+  /** Add a point to the window without scoring it. */
+  observe(x: number): void {
+    this.window.push(x)
+    if (this.window.length > this.options.windowPoints) this.window.shift()
+  }
+
   push(x: number): AnomalyVerdict {
     const o = this.options
     let verdict: AnomalyVerdict = { z: null, median: null, scale: null, score: null, anomalous: false }

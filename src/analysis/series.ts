@@ -30,48 +30,106 @@ export interface AgentSeries {
   errorRate: Point[]
 }
 
-/** Per-agent service-time and error-rate points over `snapshots` (oldest first). */
-export function agentSeries(snapshots: readonly SwarmSnapshot[], tasksPerPoint: number): Map<string, AgentSeries> {
-  const out = new Map<string, AgentSeries>()
-  const acc = new Map<string, { completed: number; serviceMs: number; finished: number; failed: number }>()
-  let previous = new Map<string, ReturnType<typeof totals>>()
-  for (const snapshot of snapshots) {
-    const current = new Map<string, ReturnType<typeof totals>>()
-    for (const agent of snapshot.agents) {
-      const now = totals(agent)
-      current.set(agent.agentId, now)
-      const before = previous.get(agent.agentId)
+type Totals = ReturnType<typeof totals>
+
+/** Per-agent lifetime totals of a snapshot, computed once per snapshot (snapshots are immutable once emitted). */
+const totalsCache = new WeakMap<SwarmSnapshot, Map<string, Totals>>()
+
+function agentTotals(snapshot: SwarmSnapshot): Map<string, Totals> {
+  let cached = totalsCache.get(snapshot)
+  if (!cached) {
+    cached = new Map(snapshot.agents.map((a) => [a.agentId, totals(a)]))
+    totalsCache.set(snapshot, cached)
+  }
+  return cached
+}
+
+type Accumulator = { completed: number; serviceMs: number; finished: number; failed: number }
+
+/** The per-agent series after some snapshot; advanced one snapshot at a time. */
+class AgentSeriesState {
+  readonly series = new Map<string, AgentSeries>()
+  private readonly acc = new Map<string, Accumulator>()
+  private previous = new Map<string, Totals>()
+
+  constructor(
+    readonly tasksPerPoint: number,
+    /** Points kept per series: older ones can no longer be in any window. */
+    readonly keepPoints: number,
+  ) {}
+
+  advance(snapshot: SwarmSnapshot): void {
+    const current = agentTotals(snapshot)
+    for (const [agentId, now] of current) {
+      const before = this.previous.get(agentId)
       if (!before) continue
-      let series = out.get(agent.agentId)
-      if (!series) out.set(agent.agentId, (series = { serviceMs: [], errorRate: [] }))
-      let a = acc.get(agent.agentId)
-      if (!a) acc.set(agent.agentId, (a = { completed: 0, serviceMs: 0, finished: 0, failed: 0 }))
+      let series = this.series.get(agentId)
+      if (!series) this.series.set(agentId, (series = { serviceMs: [], errorRate: [] }))
+      let a = this.acc.get(agentId)
+      if (!a) this.acc.set(agentId, (a = { completed: 0, serviceMs: 0, finished: 0, failed: 0 }))
       const dCompleted = now.completed - before.completed
       const dFailed = now.failed - before.failed
       if (dCompleted < 0 || dFailed < 0) {
         // Counters went back: a new agent reused the id. Start its series afresh.
-        out.set(agent.agentId, { serviceMs: [], errorRate: [] })
-        acc.set(agent.agentId, { completed: 0, serviceMs: 0, finished: 0, failed: 0 })
+        this.series.set(agentId, { serviceMs: [], errorRate: [] })
+        this.acc.set(agentId, { completed: 0, serviceMs: 0, finished: 0, failed: 0 })
         continue
       }
       a.completed += dCompleted
       a.serviceMs += now.serviceMs - before.serviceMs
       a.finished += dCompleted + dFailed
       a.failed += dFailed
-      if (a.completed >= tasksPerPoint) {
-        series.serviceMs.push({ at: snapshot.at, value: a.serviceMs / a.completed, tasks: a.completed })
+      if (a.completed >= this.tasksPerPoint) {
+        push(
+          series.serviceMs,
+          { at: snapshot.at, value: a.serviceMs / a.completed, tasks: a.completed },
+          this.keepPoints,
+        )
         a.completed = 0
         a.serviceMs = 0
       }
-      if (a.finished >= tasksPerPoint) {
-        series.errorRate.push({ at: snapshot.at, value: a.failed / a.finished, tasks: a.finished })
+      if (a.finished >= this.tasksPerPoint) {
+        push(series.errorRate, { at: snapshot.at, value: a.failed / a.finished, tasks: a.finished }, this.keepPoints)
         a.finished = 0
         a.failed = 0
       }
     }
-    previous = current
+    this.previous = current
   }
-  return out
+}
+
+function push(points: Point[], point: Point, keep: number): void {
+  points.push(point)
+  if (points.length > keep * 2) points.splice(0, points.length - keep)
+}
+
+/**
+ * The state after a snapshot, so the next tick advances it by one snapshot instead of replaying the history (a
+ * state is handed on, not shared: asking again from the same snapshot replays).
+ */
+const stateAfter = new WeakMap<SwarmSnapshot, AgentSeriesState>()
+
+/**
+ * Per-agent service-time and error-rate points over `snapshots` (oldest first), at least the last `keepPoints` of
+ * each. Replays the snapshots unless the state after the second-to-last one is at hand.
+ */
+export function agentSeries(
+  snapshots: readonly SwarmSnapshot[],
+  tasksPerPoint: number,
+  keepPoints = Number.POSITIVE_INFINITY,
+): Map<string, AgentSeries> {
+  const last = snapshots[snapshots.length - 1]
+  const before = snapshots[snapshots.length - 2]
+  let state = before ? stateAfter.get(before) : undefined
+  if (state && state.tasksPerPoint === tasksPerPoint && state.keepPoints === keepPoints) {
+    stateAfter.delete(before)
+    state.advance(last)
+  } else {
+    state = new AgentSeriesState(tasksPerPoint, keepPoints)
+    for (const snapshot of snapshots) state.advance(snapshot)
+  }
+  if (last) stateAfter.set(last, state)
+  return state.series
 }
 
 /** Swarm throughput (completions per minute) in points of at least `pointMs` of event time. */
