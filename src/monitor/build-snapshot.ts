@@ -1,6 +1,7 @@
 import type { AgentKindStats, AgentSnapshot, KindSnapshot, Percentiles, SwarmSnapshot } from '../model/snapshot.js'
 import type { SwarmMonitorConfig } from './config.js'
 import type { Ingest } from './ingest.js'
+import type { AgentRecord, AgentView } from './swarm-state.js'
 
 const agentQs = [0.5, 0.9, 0.95, 0.99] as const
 const maxUnplaceableListed = 100
@@ -52,23 +53,13 @@ export function buildSnapshot(
   let tasksQueued = state.unassigned.size
   let tasksInFlight = 0
   for (const agent of state.agents.values()) {
-    const slot = agent.slot
-    const completedInWindow = m.service.count(slot)
-    const failedInWindow = m.failures.get(slot)
-    windowCompleted += completedInWindow
-    windowFailed += failedInWindow
+    const view = agentView(ingest, config, agent)
+    windowCompleted += view.completedInWindow
+    windowFailed += view.failedInWindow
     tasksQueued += agent.queued
     tasksInFlight += agent.inFlight
-    const q = completedInWindow > 0 ? m.service.quantiles(slot, agentQs) : null
-    const byKind: Record<string, AgentKindStats> = {}
-    for (let k = 0; k < kindNames.length; k++) {
-      const completed = m.scoring.kindCompleted(slot, k)
-      const failed = m.scoring.kindFailed(slot, k)
-      if (completed === 0 && failed === 0) continue
-      byKind[kindNames[k]] = { completed, failed, meanServiceMs: orNull(m.scoring.kindMeanMs(slot, k)) }
-    }
     const finished = agent.completed + agent.failed
-    const parts = m.scoring.parts(slot)
+    const slot = agent.slot
     agents.push({
       agentId: agent.id,
       slot,
@@ -82,26 +73,19 @@ export function buildSnapshot(
       tasksCompleted: agent.completed,
       tasksFailed: agent.failed,
       successRate: finished > 0 ? agent.completed / finished : 1,
-      serviceMs: {
-        p50: q ? orNull(q[0]) : null,
-        p90: q ? orNull(q[1]) : null,
-        p95: q ? orNull(q[2]) : null,
-        p99: q ? orNull(q[3]) : null,
-        mean: completedInWindow > 0 ? Math.max(0, m.serviceSumMs.get(slot)) / completedInWindow : null,
-      },
-      throughputPerMin: completedInWindow * perMinute,
+      serviceMs: view.serviceMs,
+      throughputPerMin: view.completedInWindow * perMinute,
       recoveryMs: agent.recoveries > 0 ? agent.recoverySumMs / agent.recoveries : null,
       efficiency: agent.live ? round3(m.scoring.efficiency(slot)) : 0,
       efficiencyParts: agent.live
-        ? { speed: round3(parts.speed), consistency: round3(parts.consistency), success: round3(parts.success) }
+        ? {
+            speed: round3(m.scoring.speed(slot)),
+            consistency: round3(m.scoring.consistency(slot)),
+            success: round3(m.scoring.success(slot)),
+          }
         : { speed: 0, consistency: 0, success: 0 },
-      byKind,
-      serviceHistogram: {
-        boundsMs: config.bucketBoundsMs,
-        counts: Array.from(agent.serviceBuckets),
-        count: agent.completed,
-        sumMs: agent.serviceSumMs,
-      },
+      byKind: view.byKind,
+      serviceHistogram: view.serviceHistogram,
       joinedAt: agent.joinedAt,
       lastEventAt: agent.lastEventAt,
     })
@@ -209,6 +193,55 @@ export function buildSnapshot(
     predictions: [],
     definitions,
   }
+}
+
+/**
+ * The parts of an agent's snapshot that change only with its own samples or a window rotation. Cached on the
+ * agent, so a tick costs a percentile query only for agents that did something (snapshots are immutable, so the
+ * cached objects are shared between them safely).
+ */
+function agentView(ingest: Ingest, config: SwarmMonitorConfig, agent: AgentRecord): AgentView {
+  const m = ingest.measurements
+  const cached = agent.view
+  if (cached && cached.samples === agent.samples && cached.rotations === m.rotations) return cached
+  const slot = agent.slot
+  const completedInWindow = m.service.count(slot)
+  const q = completedInWindow > 0 ? m.service.quantiles(slot, agentQs) : null
+  let byKind = cached?.byKind
+  let serviceHistogram = cached?.serviceHistogram
+  if (!cached || cached.samples !== agent.samples) {
+    byKind = {}
+    const kindNames = ingest.state.kindNames
+    for (let k = 0; k < kindNames.length; k++) {
+      const completed = m.scoring.kindCompleted(slot, k)
+      const failed = m.scoring.kindFailed(slot, k)
+      if (completed === 0 && failed === 0) continue
+      byKind[kindNames[k]] = { completed, failed, meanServiceMs: orNull(m.scoring.kindMeanMs(slot, k)) }
+    }
+    serviceHistogram = {
+      boundsMs: config.bucketBoundsMs,
+      counts: Array.from(agent.serviceBuckets),
+      count: agent.completed,
+      sumMs: agent.serviceSumMs,
+    }
+  }
+  const view: AgentView = {
+    samples: agent.samples,
+    rotations: m.rotations,
+    completedInWindow,
+    failedInWindow: m.failures.get(slot),
+    serviceMs: {
+      p50: q ? orNull(q[0]) : null,
+      p90: q ? orNull(q[1]) : null,
+      p95: q ? orNull(q[2]) : null,
+      p99: q ? orNull(q[3]) : null,
+      mean: completedInWindow > 0 ? Math.max(0, m.serviceSumMs.get(slot)) / completedInWindow : null,
+    },
+    byKind: byKind as AgentView['byKind'],
+    serviceHistogram: serviceHistogram as AgentView['serviceHistogram'],
+  }
+  agent.view = view
+  return view
 }
 
 function fleetPercentiles(quantile: (q: number) => number, count: number): Percentiles {

@@ -419,6 +419,7 @@ export class Ingest {
     totals.responseSumMs += responseMs
     totals.tasksCompleted++
     agent.completed++
+    agent.samples++
     if (agent.failingSince !== null) {
       agent.recoveries++
       agent.recoverySumMs += event.ts - agent.failingSince
@@ -436,6 +437,7 @@ export class Ingest {
     this.measurements.recordFailure(agent.slot, task.kindIndex)
     this.totals.tasksFailed++
     agent.failed++
+    agent.samples++
     agent.failingSince ??= event.ts
     agent.lastEventAt = event.ts
     this.state.end(task, 'failed')

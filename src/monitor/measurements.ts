@@ -32,6 +32,8 @@ export class Measurements {
   private readonly responseSlots = new Uint32Array(batchSize)
   private responseLength = 0
   private subWindowEnd = Number.NEGATIVE_INFINITY
+  /** Bumped whenever the windows rotate: windowed figures cached per agent are stale after it. */
+  rotations = 0
 
   constructor(config: SwarmMonitorConfig) {
     const window = { relativeError: config.relativeError, windowMs: config.windowMs, slots: config.windowSlots }
@@ -58,6 +60,7 @@ export class Measurements {
     this.failures.advanceTo(nowMs)
     this.serviceSumMs.advanceTo(nowMs)
     this.subWindowEnd = (Math.floor(nowMs / this.subWindowMs) + 1) * this.subWindowMs
+    this.rotations++
   }
 
   recordService(slot: number, kindIndex: number, serviceMs: number): void {

@@ -1,3 +1,5 @@
+import type { AgentKindStats, BucketCounts, ServicePercentiles } from '../model/snapshot.js'
+
 /**
  * Who is doing what: the bookkeeping of agents and tasks that events change. No measurement lives here (that is
  * the kernels'), only the state needed to turn events into measurements and to hand strategies their pending work.
@@ -30,6 +32,20 @@ export interface AgentRecord {
   joinedAt: number
   lastEventAt: number
   leftAt: number | null
+  /** Bumped on every completion or failure: parts of the agent's snapshot built from samples are cached on it. */
+  samples: number
+  view: AgentView | null
+}
+
+/** Parts of an agent's snapshot that only change with its samples or a window rotation (see build-snapshot). */
+export interface AgentView {
+  samples: number
+  rotations: number
+  completedInWindow: number
+  failedInWindow: number
+  serviceMs: ServicePercentiles
+  byKind: Record<string, AgentKindStats>
+  serviceHistogram: BucketCounts
 }
 
 export interface TaskRecord {
@@ -133,6 +149,8 @@ export class SwarmState {
       joinedAt: ts,
       lastEventAt: ts,
       leftAt: null,
+      samples: 0,
+      view: null,
     }
   }
 

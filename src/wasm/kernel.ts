@@ -35,7 +35,7 @@ interface CoreExports {
 }
 
 // Each kernel area declares its raw exports in its own section below and adds them here.
-type KernelExports = CoreExports & HistogramExports & AssignmentExports
+type KernelExports = CoreExports & ScoringExports & HistogramExports & AssignmentExports
 
 // ---------------------------------------------------------------------------------------------------------------
 // Sections, one per kernel area (histograms, assignment, scoring). Each exports typed functions; nothing outside
@@ -60,6 +60,289 @@ export function wasmPath(): string {
 /** Load the module and report its ABI version (a smoke check of the build). */
 export function kernelAbiVersion(): number {
   return instantiate().abiVersion()
+}
+
+// --- scoring: per-agent per-kind service statistics, efficiency and load imbalance (assembly/scoring.ts) --------
+
+interface ScoringExports {
+  scoringInit(capacity: number, kinds: number): number
+  scoringCountPtr(): number
+  scoringSumPtr(): number
+  scoringFailedPtr(): number
+  scoringLoadPtr(): number
+  scoringLivePtr(): number
+  scoringSpeedPtr(): number
+  scoringConsistencyPtr(): number
+  scoringSuccessPtr(): number
+  scoringEfficiencyPtr(): number
+  scoringFleetMeanPtr(): number
+  scoringRecordCompletion(slot: number, kind: number, serviceMs: number): void
+  scoringRecordFailure(slot: number, kind: number): void
+  scoringResetSlot(slot: number): void
+  scoreAgents(slots: number, prior: number, wSpeed: number, wConsistency: number, wSuccess: number): number
+  loadImbalance(slots: number): number
+}
+
+export interface EfficiencyWeights {
+  speed: number
+  consistency: number
+  success: number
+}
+
+/** Lifetime service statistics per (agent slot, task kind) and the scoring passes over them. */
+export interface ScoringKernel {
+  readonly capacity: number
+  readonly kinds: number
+  recordCompletion(slot: number, kind: number, serviceMs: number): void
+  recordFailure(slot: number, kind: number): void
+  /** Forget a slot so another agent can use it. */
+  resetSlot(slot: number): void
+  setLive(slot: number, live: boolean): void
+  setLoad(slot: number, load: number): void
+  /** Scores every live slot below `slots`; returns the mean efficiency over them (NaN when none). */
+  score(slots: number, prior: number, weights: EfficiencyWeights): number
+  /** Coefficient of variation of load over live slots below `slots`. */
+  imbalance(slots: number): number
+  /** Results of the last `score`. */
+  efficiency(slot: number): number
+  speed(slot: number): number
+  consistency(slot: number): number
+  success(slot: number): number
+  kindCompleted(slot: number, kind: number): number
+  kindFailed(slot: number, kind: number): number
+  /** The agent's mean service ms for the kind, NaN without a sample. */
+  kindMeanMs(slot: number, kind: number): number
+  /** The fleet's mean service ms for the kind over live agents, as of the last `score`. */
+  fleetKindMeanMs(kind: number): number
+  memoryBytes(): number
+  dispose(): void
+}
+
+export function createScoringKernel(capacity: number, kinds: number): ScoringKernel {
+  let kernel: KernelExports | undefined = instantiate()
+  const arenaBytes = kernel.scoringInit(capacity, kinds)
+  const pointers = {
+    count: kernel.scoringCountPtr(),
+    sum: kernel.scoringSumPtr(),
+    failed: kernel.scoringFailedPtr(),
+    load: kernel.scoringLoadPtr(),
+    live: kernel.scoringLivePtr(),
+    speed: kernel.scoringSpeedPtr(),
+    consistency: kernel.scoringConsistencyPtr(),
+    success: kernel.scoringSuccessPtr(),
+    efficiency: kernel.scoringEfficiencyPtr(),
+    fleetMean: kernel.scoringFleetMeanPtr(),
+  }
+  // The arena never moves and memory never grows after init, so the views stay valid until dispose.
+  const memory = kernel.memory.buffer
+  const view = (ptr: number, n: number) => new Float64Array(memory, ptr, n)
+  const cells = capacity * kinds
+  const count = view(pointers.count, cells)
+  const sum = view(pointers.sum, cells)
+  const failed = view(pointers.failed, cells)
+  const load = view(pointers.load, capacity)
+  const live = view(pointers.live, capacity)
+  const speed = view(pointers.speed, capacity)
+  const consistency = view(pointers.consistency, capacity)
+  const success = view(pointers.success, capacity)
+  const efficiency = view(pointers.efficiency, capacity)
+  const fleetMean = view(pointers.fleetMean, kinds)
+  const k = () => {
+    if (!kernel) throw new Error('swarm-perf: scoring kernel used after dispose()')
+    return kernel
+  }
+  return {
+    capacity,
+    kinds,
+    recordCompletion: (slot, kind, serviceMs) => k().scoringRecordCompletion(slot, kind, serviceMs),
+    recordFailure: (slot, kind) => k().scoringRecordFailure(slot, kind),
+    resetSlot: (slot) => k().scoringResetSlot(slot),
+    setLive: (slot, isLive) => {
+      live[slot] = isLive ? 1 : 0
+    },
+    setLoad: (slot, value) => {
+      load[slot] = value
+    },
+    score: (slots, prior, w) => {
+      const total = w.speed + w.consistency + w.success
+      return k().scoreAgents(slots, prior, w.speed / total, w.consistency / total, w.success / total)
+    },
+    imbalance: (slots) => k().loadImbalance(slots),
+    efficiency: (slot) => efficiency[slot],
+    speed: (slot) => speed[slot],
+    consistency: (slot) => consistency[slot],
+    success: (slot) => success[slot],
+    kindCompleted: (slot, kind) => count[slot * kinds + kind],
+    kindFailed: (slot, kind) => failed[slot * kinds + kind],
+    kindMeanMs: (slot, kind) => {
+      const n = count[slot * kinds + kind]
+      return n > 0 ? sum[slot * kinds + kind] / n : Number.NaN
+    },
+    fleetKindMeanMs: (kind) => fleetMean[kind],
+    memoryBytes: () => arenaBytes,
+    dispose: () => {
+      kernel = undefined
+    },
+  }
+}
+
+// --- histograms: rolling log-linear latency histograms per agent slot (assembly/histograms.ts) -------------------
+
+interface HistogramExports {
+  histInit(mantissaBits: number, minValueMs: number, maxValueMs: number, slots: number, capacity: number): number
+  histBatchCapacity(): number
+  histQCapacity(): number
+  histBatchAgents(): number
+  histBatchValues(): number
+  histQBuffer(): number
+  histOutBuffer(): number
+  histRecord(agent: number, valueMs: number): void
+  histRecordBatch(n: number): number
+  histAdvance(slotEpoch: number): void
+  histEpoch(): number
+  histRelease(agent: number): void
+  histCount(agent: number): number
+  histRejected(): number
+  histClamped(): number
+  histQuantiles(agent: number, k: number): void
+  histFleetQuantiles(k: number): void
+}
+
+export interface HistogramKernelConfig {
+  /** Mantissa bits per bin: worst-case relative error 2^-(mantissaBits + 1). */
+  mantissaBits: number
+  minValueMs: number
+  maxValueMs: number
+  slots: number
+  capacity: number
+}
+
+/** One instance of the module holding rolling histograms for `capacity` agent slots. Slots are checked by the caller. */
+export interface HistogramKernel {
+  readonly bins: number
+  record(agent: number, valueMs: number): void
+  /** Records entries [0, count); returns -1, or the index of the first entry whose agent is >= capacity (entries before it are recorded). */
+  recordBatch(agents: Uint32Array, valuesMs: Float64Array, count: number): number
+  /** Event time is now in slot number `slotEpoch` (ignored if not later than the current one). */
+  advance(slotEpoch: number): void
+  epoch(): number
+  /** Nearest-rank quantiles of one agent's window into `out` (NaN without samples). */
+  quantiles(agent: number, qs: ArrayLike<number>, out: Float64Array): void
+  quantile(agent: number, q: number): number
+  fleetQuantiles(qs: ArrayLike<number>, out: Float64Array): void
+  fleetQuantile(q: number): number
+  count(agent: number): number
+  release(agent: number): void
+  rejected(): number
+  clamped(): number
+  memoryBytes(): number
+  dispose(): void
+}
+
+type Raw<F> = F & { original?: F }
+/** The loader wraps every export in a rest-args closure; hot paths call the raw WASM function instead. */
+const raw = <F>(fn: F): F => (fn as Raw<F>).original ?? fn
+
+export function createHistogramKernel(config: HistogramKernelConfig): HistogramKernel {
+  let kernel: KernelExports | undefined = instantiate()
+  const { memory } = kernel
+  const bins = kernel.histInit(config.mantissaBits, config.minValueMs, config.maxValueMs, config.slots, config.capacity)
+  const batchCapacity = kernel.histBatchCapacity()
+  const qCapacity = kernel.histQCapacity()
+  const pointers = {
+    agents: kernel.histBatchAgents(),
+    values: kernel.histBatchValues(),
+    qs: kernel.histQBuffer(),
+    out: kernel.histOutBuffer(),
+  }
+  const record = raw(kernel.histRecord)
+  const recordBatch = raw(kernel.histRecordBatch)
+  const quantiles = raw(kernel.histQuantiles)
+  const fleetQuantiles = raw(kernel.histFleetQuantiles)
+  const count = raw(kernel.histCount)
+  const advance = raw(kernel.histAdvance)
+  // Views over the staging buffers; memory.grow detaches the old ArrayBuffer, so re-make them when it changed.
+  let buffer = memory.buffer
+  let agentsView = new Uint32Array(buffer, pointers.agents, batchCapacity)
+  let valuesView = new Float64Array(buffer, pointers.values, batchCapacity)
+  let qView = new Float64Array(buffer, pointers.qs, qCapacity)
+  let outView = new Float64Array(buffer, pointers.out, qCapacity)
+  const views = () => {
+    if (memory.buffer === buffer) return
+    buffer = memory.buffer
+    agentsView = new Uint32Array(buffer, pointers.agents, batchCapacity)
+    valuesView = new Float64Array(buffer, pointers.values, batchCapacity)
+    qView = new Float64Array(buffer, pointers.qs, qCapacity)
+    outView = new Float64Array(buffer, pointers.out, qCapacity)
+  }
+  const live = () => {
+    if (!kernel) throw new Error('swarm-perf: percentile engine used after dispose()')
+    return kernel
+  }
+  const many = (qs: ArrayLike<number>, out: Float64Array, run: (k: number) => void) => {
+    live()
+    for (let offset = 0; offset < qs.length; offset += qCapacity) {
+      const k = Math.min(qCapacity, qs.length - offset)
+      views()
+      for (let i = 0; i < k; i++) qView[i] = qs[offset + i]
+      run(k)
+      views()
+      for (let i = 0; i < k; i++) out[offset + i] = outView[i]
+    }
+  }
+  return {
+    bins,
+    record: (agent, valueMs) => {
+      if (!kernel) live()
+      record(agent, valueMs)
+    },
+    recordBatch: (agents, valuesMs, n) => {
+      live()
+      for (let offset = 0; offset < n; offset += batchCapacity) {
+        const k = Math.min(batchCapacity, n - offset)
+        views()
+        agentsView.set(agents.subarray(offset, offset + k))
+        valuesView.set(valuesMs.subarray(offset, offset + k))
+        const bad = recordBatch(k)
+        if (bad >= 0) return offset + bad
+      }
+      return -1
+    },
+    advance: (slotEpoch) => {
+      live()
+      advance(slotEpoch)
+    },
+    epoch: () => live().histEpoch(),
+    quantiles: (agent, qs, out) => many(qs, out, (k) => quantiles(agent, k)),
+    quantile: (agent, q) => {
+      live()
+      views()
+      qView[0] = q
+      quantiles(agent, 1)
+      views()
+      return outView[0]
+    },
+    fleetQuantiles: (qs, out) => many(qs, out, (k) => fleetQuantiles(k)),
+    fleetQuantile: (q) => {
+      live()
+      views()
+      qView[0] = q
+      fleetQuantiles(1)
+      views()
+      return outView[0]
+    },
+    count: (agent) => {
+      live()
+      return count(agent)
+    },
+    release: (agent) => live().histRelease(agent),
+    rejected: () => live().histRejected(),
+    clamped: () => live().histClamped(),
+    memoryBytes: () => (kernel ? memory.buffer.byteLength : 0),
+    dispose: () => {
+      kernel = undefined
+    },
+  }
 }
 
 // --- assignment: Jonker-Volgenant shortest augmenting paths, dense and sparse (assembly/assignment.ts) ----------
@@ -266,162 +549,4 @@ export function solveAssignmentKernel(input: AssignmentKernelInput): AssignmentK
 
 function tooLarge(n: number, m: number): RangeError {
   return new RangeError(`assignment problem of ${n} x ${m} does not fit the solver's 1 GiB of WASM scratch memory`)
-}
-// --- histograms: rolling log-linear latency histograms per agent slot (assembly/histograms.ts) -------------------
-
-interface HistogramExports {
-  histInit(mantissaBits: number, minValueMs: number, maxValueMs: number, slots: number, capacity: number): number
-  histBatchCapacity(): number
-  histQCapacity(): number
-  histBatchAgents(): number
-  histBatchValues(): number
-  histQBuffer(): number
-  histOutBuffer(): number
-  histRecord(agent: number, valueMs: number): void
-  histRecordBatch(n: number): number
-  histAdvance(slotEpoch: number): void
-  histEpoch(): number
-  histRelease(agent: number): void
-  histCount(agent: number): number
-  histRejected(): number
-  histClamped(): number
-  histQuantiles(agent: number, k: number): void
-  histFleetQuantiles(k: number): void
-}
-
-export interface HistogramKernelConfig {
-  /** Mantissa bits per bin: worst-case relative error 2^-(mantissaBits + 1). */
-  mantissaBits: number
-  minValueMs: number
-  maxValueMs: number
-  slots: number
-  capacity: number
-}
-
-/** One instance of the module holding rolling histograms for `capacity` agent slots. Slots are checked by the caller. */
-export interface HistogramKernel {
-  readonly bins: number
-  record(agent: number, valueMs: number): void
-  /** Records entries [0, count); returns -1, or the index of the first entry whose agent is >= capacity (entries before it are recorded). */
-  recordBatch(agents: Uint32Array, valuesMs: Float64Array, count: number): number
-  /** Event time is now in slot number `slotEpoch` (ignored if not later than the current one). */
-  advance(slotEpoch: number): void
-  epoch(): number
-  /** Nearest-rank quantiles of one agent's window into `out` (NaN without samples). */
-  quantiles(agent: number, qs: ArrayLike<number>, out: Float64Array): void
-  quantile(agent: number, q: number): number
-  fleetQuantiles(qs: ArrayLike<number>, out: Float64Array): void
-  fleetQuantile(q: number): number
-  count(agent: number): number
-  release(agent: number): void
-  rejected(): number
-  clamped(): number
-  memoryBytes(): number
-  dispose(): void
-}
-
-type Raw<F> = F & { original?: F }
-/** The loader wraps every export in a rest-args closure; hot paths call the raw WASM function instead. */
-const raw = <F>(fn: F): F => (fn as Raw<F>).original ?? fn
-
-export function createHistogramKernel(config: HistogramKernelConfig): HistogramKernel {
-  let kernel: KernelExports | undefined = instantiate()
-  const { memory } = kernel
-  const bins = kernel.histInit(config.mantissaBits, config.minValueMs, config.maxValueMs, config.slots, config.capacity)
-  const batchCapacity = kernel.histBatchCapacity()
-  const qCapacity = kernel.histQCapacity()
-  const pointers = {
-    agents: kernel.histBatchAgents(),
-    values: kernel.histBatchValues(),
-    qs: kernel.histQBuffer(),
-    out: kernel.histOutBuffer(),
-  }
-  const record = raw(kernel.histRecord)
-  const recordBatch = raw(kernel.histRecordBatch)
-  const quantiles = raw(kernel.histQuantiles)
-  const fleetQuantiles = raw(kernel.histFleetQuantiles)
-  const count = raw(kernel.histCount)
-  const advance = raw(kernel.histAdvance)
-  // Views over the staging buffers; memory.grow detaches the old ArrayBuffer, so re-make them when it changed.
-  let buffer = memory.buffer
-  let agentsView = new Uint32Array(buffer, pointers.agents, batchCapacity)
-  let valuesView = new Float64Array(buffer, pointers.values, batchCapacity)
-  let qView = new Float64Array(buffer, pointers.qs, qCapacity)
-  let outView = new Float64Array(buffer, pointers.out, qCapacity)
-  const views = () => {
-    if (memory.buffer === buffer) return
-    buffer = memory.buffer
-    agentsView = new Uint32Array(buffer, pointers.agents, batchCapacity)
-    valuesView = new Float64Array(buffer, pointers.values, batchCapacity)
-    qView = new Float64Array(buffer, pointers.qs, qCapacity)
-    outView = new Float64Array(buffer, pointers.out, qCapacity)
-  }
-  const live = () => {
-    if (!kernel) throw new Error('swarm-perf: percentile engine used after dispose()')
-    return kernel
-  }
-  const many = (qs: ArrayLike<number>, out: Float64Array, run: (k: number) => void) => {
-    live()
-    for (let offset = 0; offset < qs.length; offset += qCapacity) {
-      const k = Math.min(qCapacity, qs.length - offset)
-      views()
-      for (let i = 0; i < k; i++) qView[i] = qs[offset + i]
-      run(k)
-      views()
-      for (let i = 0; i < k; i++) out[offset + i] = outView[i]
-    }
-  }
-  return {
-    bins,
-    record: (agent, valueMs) => {
-      if (!kernel) live()
-      record(agent, valueMs)
-    },
-    recordBatch: (agents, valuesMs, n) => {
-      live()
-      for (let offset = 0; offset < n; offset += batchCapacity) {
-        const k = Math.min(batchCapacity, n - offset)
-        views()
-        agentsView.set(agents.subarray(offset, offset + k))
-        valuesView.set(valuesMs.subarray(offset, offset + k))
-        const bad = recordBatch(k)
-        if (bad >= 0) return offset + bad
-      }
-      return -1
-    },
-    advance: (slotEpoch) => {
-      live()
-      advance(slotEpoch)
-    },
-    epoch: () => live().histEpoch(),
-    quantiles: (agent, qs, out) => many(qs, out, (k) => quantiles(agent, k)),
-    quantile: (agent, q) => {
-      live()
-      views()
-      qView[0] = q
-      quantiles(agent, 1)
-      views()
-      return outView[0]
-    },
-    fleetQuantiles: (qs, out) => many(qs, out, (k) => fleetQuantiles(k)),
-    fleetQuantile: (q) => {
-      live()
-      views()
-      qView[0] = q
-      fleetQuantiles(1)
-      views()
-      return outView[0]
-    },
-    count: (agent) => {
-      live()
-      return count(agent)
-    },
-    release: (agent) => live().histRelease(agent),
-    rejected: () => live().histRejected(),
-    clamped: () => live().histClamped(),
-    memoryBytes: () => (kernel ? memory.buffer.byteLength : 0),
-    dispose: () => {
-      kernel = undefined
-    },
-  }
 }
