@@ -1,4 +1,4 @@
-import type { AgentGroup, ScenarioInput } from './scenario-schema.js'
+import type { ScenarioInput } from './scenario-schema.js'
 
 /**
  * The named scenarios. All share one heterogeneous fleet design: speeds differ several-fold (0.5x to 4x the
@@ -7,30 +7,30 @@ import type { AgentGroup, ScenarioInput } from './scenario-schema.js'
  * and seed always give the same run.
  */
 const kinds: ScenarioInput['kinds'] = [
-  // Sizes are ms of work for a speed-1 agent.
+  // Sizes are ms of work for a speed-1 agent; tails are heavy but bounded, so one task does not decide a run alone.
   {
     name: 'code',
     requiredCapabilities: ['code'],
     weight: 4,
-    size: { type: 'pareto', alpha: 1.6, minMs: 3000, maxMs: 40000 },
+    size: { type: 'pareto', alpha: 1.8, minMs: 3000, maxMs: 24000 },
   },
   {
     name: 'test',
     requiredCapabilities: ['test'],
     weight: 3,
-    size: { type: 'lognormal', medianMs: 4000, sigma: 0.8, maxMs: 40000 },
+    size: { type: 'lognormal', medianMs: 4000, sigma: 0.6, maxMs: 20000 },
   },
   {
     name: 'research',
     requiredCapabilities: ['web'],
     weight: 2,
-    size: { type: 'pareto', alpha: 1.3, minMs: 2000, maxMs: 50000 },
+    size: { type: 'pareto', alpha: 1.5, minMs: 2500, maxMs: 24000 },
   },
   {
     name: 'review',
     requiredCapabilities: ['code', 'review'],
     weight: 1,
-    size: { type: 'lognormal', medianMs: 2500, sigma: 0.6, maxMs: 20000 },
+    size: { type: 'lognormal', medianMs: 2500, sigma: 0.5, maxMs: 10000 },
   },
 ]
 
@@ -38,17 +38,13 @@ type GroupInput = ScenarioInput['agents'][number]
 
 /** The four agent types, in the order a small fleet takes them. */
 const fleetTypes: Record<string, Omit<GroupInput, 'count'>> = {
-  // A strong generalist, fastest at code.
-  senior: {
-    name: 'senior',
-    capabilities: ['code', 'test', 'review', 'web'],
-    speeds: { code: 4, test: 3, review: 3, research: 2 },
-  },
-  // Code and review only, fast at them.
+  // A strong generalist: 4x the reference at everything.
+  senior: { name: 'senior', capabilities: ['code', 'test', 'review', 'web'], defaultSpeed: 4 },
+  // Code and review only, a little faster at code.
   coder: { name: 'coder', capabilities: ['code', 'review'], speeds: { code: 2.5, review: 2 } },
-  // Testing and research, two at a time.
-  tester: { name: 'tester', capabilities: ['test', 'web'], capacity: 2, speeds: { test: 1.5, research: 1 } },
-  // Cheap and slow at everything it does.
+  // Testing and research, two at a time, slower at research.
+  tester: { name: 'tester', capabilities: ['test', 'web'], capacity: 2, speeds: { test: 1.5, research: 1.2 } },
+  // Slow at everything it does: 8x slower than a senior.
   junior: { name: 'junior', capabilities: ['code', 'test', 'web'], defaultSpeed: 0.5 },
 }
 
@@ -82,63 +78,55 @@ export const scenarios: Record<string, ScenarioInput> = {
   },
   heavy: {
     name: 'heavy',
-    description: '8 agents, 50 tasks: a burst of 30 and a Poisson stream of 20 at 30/min, near the fleet capacity.',
+    description: '8 agents, 50 tasks queued at once: a backlog of about 3x what the fleet clears in one task time.',
     seed: 1,
     agents: fleet(8),
     kinds,
-    arrivals: [
-      { type: 'burst', atMs: 0, count: 30 },
-      { type: 'poisson', fromMs: 0, ratePerMin: 30, count: 20 },
-    ],
+    arrivals: [{ type: 'burst', atMs: 0, count: 50 }],
   },
   overload: {
     name: 'overload',
-    description: '8 agents, 100 tasks: a burst of 60 and a stream of 40 at 60/min, far beyond capacity.',
+    description: '8 agents, 100 tasks: a burst of 60, then 40 more at 300/min, faster than the fleet can clear them.',
     seed: 1,
     agents: fleet(8),
     kinds,
     arrivals: [
       { type: 'burst', atMs: 0, count: 60 },
-      { type: 'poisson', fromMs: 0, ratePerMin: 60, count: 40 },
+      { type: 'poisson', fromMs: 0, ratePerMin: 300, count: 40 },
     ],
   },
   failure: {
     name: 'failure',
     description:
-      '8 agents, 80 tasks over ~2 minutes; juniors fail 10% of attempts, senior-1 slows down 5x at 20 s, coder-2 crashes at 30 s and tester-1 at 60 s.',
+      '8 agents, 120 tasks (a burst of 40, then 80 at 150/min); juniors fail 15% of attempts and testers 5%, senior-1 slows down 5x at 8 s, coder-2 crashes at 12 s and tester-1 at 20 s.',
     seed: 1,
-    agents: fleet(8, { junior: { failureProbability: 0.1 } }),
+    agents: fleet(8, { junior: { failureProbability: 0.15 }, tester: { failureProbability: 0.05 } }),
     kinds,
     arrivals: [
-      { type: 'burst', atMs: 0, count: 20 },
-      { type: 'poisson', fromMs: 0, ratePerMin: 40, count: 60 },
+      { type: 'burst', atMs: 0, count: 40 },
+      { type: 'poisson', fromMs: 0, ratePerMin: 150, count: 80 },
     ],
     faults: [
-      { type: 'slowdown', agentId: 'senior-1', atMs: 20000, factor: 5 },
-      { type: 'crash', agentId: 'coder-2', atMs: 30000 },
-      { type: 'crash', agentId: 'tester-1', atMs: 60000 },
+      { type: 'slowdown', agentId: 'senior-1', atMs: 8000, factor: 5 },
+      { type: 'crash', agentId: 'coder-2', atMs: 12000 },
+      { type: 'crash', agentId: 'tester-1', atMs: 20000 },
     ],
   },
   churn: {
     name: 'churn',
     description:
-      '10 agents, 150 tasks at 50/min; from 10 s on agents leave and fresh ones join, about 5 of each per minute.',
+      '10 agents, 300 tasks at 200/min; from 5 s to 90 s agents leave and fresh ones join, about 10 of each per minute.',
     seed: 1,
     agents: fleet(10),
     kinds,
-    arrivals: [{ type: 'poisson', fromMs: 0, ratePerMin: 50, count: 150 }],
+    arrivals: [{ type: 'poisson', fromMs: 0, ratePerMin: 200, count: 300 }],
     churn: {
-      fromMs: 10000,
-      untilMs: 170000,
-      leaveRatePerMin: 5,
-      joinRatePerMin: 5,
+      fromMs: 5000,
+      untilMs: 90000,
+      leaveRatePerMin: 10,
+      joinRatePerMin: 10,
       minAgents: 5,
-      joiner: {
-        ...(fleetTypes.senior as AgentGroup),
-        name: 'joiner',
-        count: 0,
-        speeds: { code: 2, test: 2, review: 2, research: 1.5 },
-      },
+      joiner: { name: 'joiner', count: 0, capabilities: ['code', 'test', 'review', 'web'], defaultSpeed: 2 },
     },
   },
   large: {
