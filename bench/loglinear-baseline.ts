@@ -87,7 +87,7 @@ export class LogLinearBaseline {
 
   record(agent: number, valueMs: number): void {
     if (!(valueMs >= 0 && valueMs < Number.POSITIVE_INFINITY)) return
-    const v = valueMs < this.minValueMs ? this.minValueMs : valueMs > this.maxValueMs ? this.maxValueMs : valueMs
+    const v = Math.min(Math.max(valueMs, this.minValueMs), this.maxValueMs)
     const h = this.histograms(agent)
     h[this.ring[agent] * this.bins + (highBits(v) >>> this.shift) - this.base]++
   }

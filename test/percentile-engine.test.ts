@@ -87,6 +87,15 @@ describe('percentile engine accuracy', () => {
     for (const q of qs) expectWithin(e.quantile(0, q), nearestRank(sorted, q), 2 ** -10)
   })
 
+  it('answers many quantiles in one call exactly as one at a time (more than one staging buffer of qs)', () => {
+    const e = engine()
+    const random = prng(9)
+    for (let i = 0; i < 5000; i++) e.record(2, 100 * Math.exp(1.5 * normal(random)))
+    const probes = Array.from({ length: 600 }, () => random())
+    const answers = e.quantiles(2, probes)
+    probes.forEach((q, i) => expect(answers[i]).toBe(e.quantile(2, q)))
+  })
+
   it('returns NaN for an agent with no sample in the window', () => {
     const e = engine()
     expect(e.quantile(0, 0.5)).toBeNaN()
