@@ -183,6 +183,13 @@ export const assignment: Benchmark = {
     if (orlib.length === 0) log(`OR-Library instances not found in ${orlibDir} (set SWARM_PERF_ORLIB); skipped\n`)
     instances.push(...orlib)
 
+    // Warm every solver up (JIT, WASM compile, scratch memory) on a small problem so the first timed one is fair.
+    const warmUp = uniform(150, 150, 7)
+    for (let k = 0; k < 5; k++) {
+      solveAssignment(warmUp.costs, warmUp.rows, warmUp.cols)
+      for (const peer of peers) peer.prepare(warmUp)()
+    }
+
     const results: Result[] = []
     const skipped: { name: string; instance: string; why: string }[] = []
     for (const instance of instances) {
