@@ -1,6 +1,7 @@
 /** The benchmark registry: one file per benchmark, one line here. */
 import { anomaliesBenchmark } from './anomalies.js'
 import { assignment } from './assignment.js'
+import { binding } from './binding.js'
 import { percentilesBenchmark } from './percentiles.js'
 
 export interface BenchOptions {
@@ -16,4 +17,4 @@ export interface Benchmark {
   run(options: BenchOptions): Promise<Record<string, unknown>>
 }
 
-export const benchmarks: Benchmark[] = [anomaliesBenchmark, assignment, percentilesBenchmark]
+export const benchmarks: Benchmark[] = [anomaliesBenchmark, assignment, binding, percentilesBenchmark]
