@@ -2,7 +2,7 @@ import { errorCodes, type SwarmError } from '../model/errors.js'
 import type { EventOf, SwarmEvent } from '../model/swarm-event.js'
 import type { SwarmMonitorConfig } from './config.js'
 import type { Measurements } from './measurements.js'
-import { type AgentRecord, SwarmState, type TaskRecord } from './swarm-state.js'
+import { type AgentRecord, noCapabilities, SwarmState, type TaskRecord } from './swarm-state.js'
 
 /** Lifetime figures that are not per agent. */
 export interface IngestTotals {
@@ -265,23 +265,22 @@ export class Ingest {
   // --- tasks ----------------------------------------------------------------------------------------------------
 
   private newTask(id: string, ts: number, queued?: EventOf<'task:queued'>): TaskRecord {
-    const task: TaskRecord = {
-      id,
-      kind: queued?.kind ?? null,
-      kindIndex: this.state.kindIndex(queued?.kind ?? null),
-      requiredCapabilities: queued?.requiredCapabilities ?? [],
-      priority: queued?.priority ?? 0,
-      estimatedMs: queued?.estimatedMs ?? null,
-      queuedAt: ts,
-      state: 'unassigned',
-      agentId: null,
-      assignedAt: null,
-      startedAt: null,
-      placedAt: null,
-      moveTo: null,
-      moveAt: null,
-      lastAgentId: null,
-    }
+    const task = this.state.acquireTask()
+    task.id = id
+    task.kind = queued?.kind ?? null
+    task.kindIndex = this.state.kindIndex(task.kind)
+    task.requiredCapabilities = queued?.requiredCapabilities ?? noCapabilities
+    task.priority = queued?.priority ?? 0
+    task.estimatedMs = queued?.estimatedMs ?? null
+    task.queuedAt = ts
+    task.state = 'unassigned'
+    task.agentId = null
+    task.assignedAt = null
+    task.startedAt = null
+    task.placedAt = null
+    task.moveTo = null
+    task.moveAt = null
+    task.lastAgentId = null
     this.state.tasks.set(id, task)
     this.state.unassigned.add(task)
     return task

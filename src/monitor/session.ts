@@ -318,7 +318,8 @@ export class MonitorSession implements SwarmSession {
         message: `${adapter.name} could not apply the move of task '${r.taskId}' to '${r.toAgentId}': ${describe(error)}`,
         source: adapter.name,
       })
-      if (this.closed || this.ingest.state.tasks.get(task.id) !== task) return
+      // Task records are pooled: act only if this record still is the task the move was about.
+      if (this.closed || this.ingest.state.tasks.get(r.taskId) !== task) return
       if (task.state === 'placing' && task.agentId === r.toAgentId)
         this.ingest.state.transition(task, 'unassigned', null)
       else if (task.moveTo === r.toAgentId) this.ingest.state.transition(task, task.state, task.agentId)
@@ -408,7 +409,7 @@ function pendingOf(task: TaskRecord): PendingTask {
   return {
     taskId: task.id,
     kind: task.kind,
-    requiredCapabilities: task.requiredCapabilities,
+    requiredCapabilities: task.requiredCapabilities as string[],
     priority: task.priority,
     estimatedMs: task.estimatedMs,
     queuedAt: task.queuedAt,

@@ -52,7 +52,7 @@ export interface TaskRecord {
   id: string
   kind: string | null
   kindIndex: number
-  requiredCapabilities: string[]
+  requiredCapabilities: readonly string[]
   priority: number
   estimatedMs: number | null
   queuedAt: number
@@ -70,6 +70,9 @@ export interface TaskRecord {
 }
 
 const otherKind = '(other)'
+const maxPooledTasks = 65_536
+/** Shared by every task that requires nothing (never mutated). */
+export const noCapabilities: readonly string[] = Object.freeze([])
 const noKind = '(none)'
 
 export class SwarmState {
@@ -77,6 +80,9 @@ export class SwarmState {
   readonly tasks = new Map<string, TaskRecord>()
   /** How recent tasks ended, to tell a duplicate completion from an unknown task. Bounded FIFO. */
   readonly ended = new Map<string, TaskEnd>()
+  private readonly endedRing: Array<string | undefined>
+  private endedNext = 0
+  private readonly taskPool: TaskRecord[] = []
   /** Tasks by state, in the order they entered it (oldest first): strategies read these, never the whole map. */
   readonly unassigned = new Set<TaskRecord>()
   readonly placing = new Set<TaskRecord>()
@@ -94,7 +100,9 @@ export class SwarmState {
     private readonly kindCapacity: number,
     private readonly bucketCount: number,
     private readonly endedMemory = 200_000,
-  ) {}
+  ) {
+    this.endedRing = new Array(endedMemory)
+  }
 
   /** Dense index of a task kind for the per-kind kernels; kinds past the capacity share the last index. */
   kindIndex(kind: string | null): number {
@@ -155,11 +163,37 @@ export class SwarmState {
   }
 
   recordEnd(taskId: string, end: TaskEnd): void {
-    this.ended.set(taskId, end)
-    if (this.ended.size > this.endedMemory) {
-      const oldest = this.ended.keys().next().value
+    if (!this.ended.has(taskId)) {
+      // A ring of the ids remembered, so forgetting the oldest costs no iterator.
+      const oldest = this.endedRing[this.endedNext]
       if (oldest !== undefined) this.ended.delete(oldest)
+      this.endedRing[this.endedNext] = taskId
+      this.endedNext = (this.endedNext + 1) % this.endedMemory
     }
+    this.ended.set(taskId, end)
+  }
+
+  /** A task record, from the pool of ended ones when there is one (tasks are the one thing ingest allocates). */
+  acquireTask(): TaskRecord {
+    return (
+      this.taskPool.pop() ?? {
+        id: '',
+        kind: null,
+        kindIndex: 0,
+        requiredCapabilities: noCapabilities,
+        priority: 0,
+        estimatedMs: null,
+        queuedAt: 0,
+        state: 'unassigned',
+        agentId: null,
+        assignedAt: null,
+        startedAt: null,
+        placedAt: null,
+        moveTo: null,
+        moveAt: null,
+        lastAgentId: null,
+      }
+    )
   }
 
   /** Move a task to a new state and agent, keeping the per-agent counts and the per-state sets in step. */
@@ -200,6 +234,7 @@ export class SwarmState {
     this.transition(task, null, null)
     this.tasks.delete(task.id)
     this.recordEnd(task.id, how)
+    if (this.taskPool.length < maxPooledTasks) this.taskPool.push(task)
   }
 
   hasCapabilities(agent: AgentRecord, required: readonly string[]): boolean {
