@@ -8,5 +8,7 @@ export function abiVersion(): i32 {
   return ABI_VERSION
 }
 
+export * from './scoring'
 export * from './histograms'
+
 export * from './assignment'
