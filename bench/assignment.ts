@@ -15,7 +15,7 @@ import { minWeightAssign } from 'munkres-algorithm'
 import { parseOrlibAssignment } from '../src/engine/orlib.js'
 import { solveAssignment } from '../src/engine/solve-assignment.js'
 import type { Benchmark } from './index.js'
-import { bestOf, machine, pythonVersion, table, versions } from './report.js'
+import { bestOf, machine, pythonVersion, table } from './report.js'
 
 interface Instance {
   name: string
@@ -133,6 +133,20 @@ const peers: Peer[] = [
     },
   },
 ]
+
+/** Versions read from node_modules/<name>/package.json (some peers do not export their package.json). */
+function installedVersions(names: string[]): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const name of ['swarm-perf', ...names]) {
+    const path = name === 'swarm-perf' ? '../package.json' : `../node_modules/${name}/package.json`
+    try {
+      out[name] = JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8')).version
+    } catch {
+      out[name] = 'not installed'
+    }
+  }
+  return out
+}
 
 const oursRepeats = (instance: Instance) => (instance.rows * instance.cols <= 1e6 ? 7 : 3)
 
@@ -298,7 +312,7 @@ export const assignment: Benchmark = {
       goals,
       mismatches,
       machine: machine(),
-      versions: { ...versions(peers.map((p) => p.name)), scipy: scipy.version },
+      versions: { ...installedVersions(['assemblyscript', ...peers.map((p) => p.name)]), scipy: scipy.version },
       command: 'npm run bench -- assignment --json',
     }
   },
