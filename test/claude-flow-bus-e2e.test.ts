@@ -135,12 +135,81 @@ describe('the monitor attached to a real @claude-flow/shared/core orchestrator t
     const startedFirst = refused.filter((e) => e.reason === 'the task started before the move was applied')
     expect(startedFirst.length).toBeGreaterThan(0)
     for (const e of startedFirst) {
-      // Refused means not applied: the agent that started it kept it.
-      const ranOn = players.attempts.filter((a) => a.taskId === e.taskId.split('#')[0]).map((a) => a.agentId)
-      expect(ranOn).not.toContain(e.toAgentId)
+      // Refused means not applied: the agent that started that attempt kept it.
+      const [hostTaskId, n] = e.taskId.split('#')
+      const ranOn = players.attempts.filter((a) => a.taskId === hostTaskId).map((a) => a.agentId)
+      expect(ranOn[(n ? Number(n) : 1) - 1]).not.toBe(e.toAgentId)
     }
     expect(snapshot.swarm.reassignments.applied + snapshot.swarm.reassignments.refused).toBe(
       applied.length + refused.length,
     )
+  })
+
+  it('reports malformed and surprising bus events on errors$ and keeps monitoring', async () => {
+    const { eventBus, taskManager, lifecycleManager, healthMonitor } = createOrchestrator({
+      health: { checkInterval: 100, historyLimit: 10, degradedThreshold: 1, unhealthyThreshold: 2 },
+    })
+    healthMonitor.start() // its checks keep event time moving, so ticks place what waits
+    const session = createSwarmMonitor({ tickMs: 100 }).attach(
+      claudeFlowBusAdapter(eventBus, { taskManager, lifecycleManager }),
+      { start: 'immediate' },
+    )
+    const errors: SwarmError[] = []
+    session.errors$.subscribe((e) => errors.push(e))
+    const agents = ['a1', 'a2']
+    for (const id of agents) {
+      await lifecycleManager.spawn({
+        id,
+        name: id,
+        type: 'coder',
+        capabilities: [],
+        maxConcurrentTasks: 1,
+        priority: 1,
+      })
+    }
+    const players = playBusAgents({ eventBus, taskManager }, agents, {
+      random: seededRandom(3),
+      workMs: () => 30,
+      failRate: 0,
+      retryRate: 0,
+    })
+    const dispatch = (eventBus as unknown as { dispatchEvent(e: unknown): void }).dispatchEvent.bind(eventBus)
+    const envelope = (type: string, payload: unknown, at = Date.now(), id = `x-${type}-${at}`) => ({
+      id,
+      type,
+      timestamp: new Date(at),
+      source: 'test',
+      payload,
+    })
+
+    await taskManager.createTask({ type: 'coding', description: 'before' })
+    eventBus.emit('task:exploded', { taskId: 'x' }) // unknown name
+    eventBus.emit('task:started', { agentId: 'a1' }) // missing id
+    dispatch(envelope('agent:spawned', { agentId: 'late', profile: {} }, t0 - 60_000)) // far out of order
+    const twice = envelope('agent:spawned', { agentId: 'twin', profile: {} })
+    dispatch(twice)
+    dispatch(twice) // the same envelope again
+    dispatch(envelope('agent:spawned', { agentId: 'a1', profile: {} })) // a live agent joins again
+    eventBus.emit('task:assigned', { taskId: 'phantom', agentId: 'nobody' }) // an agent that never joined
+    for (let i = 0; i < 5; i++) await taskManager.createTask({ type: 'coding', description: `after ${i}` })
+    for (let guard = 0; taskManager.getTasks({ status: 'completed' }).length < 6 && guard < 200; guard++) {
+      await vi.advanceTimersByTimeAsync(50)
+    }
+    session.dispose()
+    players.stop()
+    healthMonitor.stop()
+
+    expect(errors.map((e) => e.code)).toEqual([
+      'HOST_EVENT_UNMAPPED',
+      'EVENT_SCHEMA',
+      'EVENT_OUT_OF_ORDER',
+      'EVENT_DUPLICATE',
+      'EVENT_DUPLICATE',
+      'EVENT_UNKNOWN_AGENT',
+    ])
+    const snapshot = session.snapshot()
+    expect(snapshot.swarm.tasksCompleted).toBe(6)
+    expect(taskManager.getMetrics().completedTasks).toBe(6)
+    expect(snapshot.swarm.eventsInvalid).toBe(errors.length)
   })
 })
