@@ -332,6 +332,37 @@ describe('actions', () => {
   })
 })
 
+describe('predictions become scale actions', () => {
+  const kindsOf = [{ kind: 'work', completed: 500, failed: 0, meanServiceMs: 1100, p50ServiceMs: 1000 }]
+  const fleet = (n: number) => Array.from({ length: n }, (_, i) => agent(`a${i}`, { state: 'busy', inFlight: 1 }))
+
+  it('scale-out(n) when more agents are predicted for the response target than are live', () => {
+    const s = snapshot({ agents: fleet(2), kinds: kindsOf, swarm: { tasksQueued: 500, tasksInFlight: 2 } })
+    const r = evaluate(s, [], { prediction: { responseTargetMs: 60_000 } })
+    const overall = r.predictions.find((p) => p.kind === null)!
+    expect(overall.queuedTasks).toBe(500)
+    // 500 tasks of 1.1 s each within 60 s: about 500 * 1.1 / (60 - 1.1) = 9.3 slots.
+    expect(overall.agentsForSla?.estimate).toBe(10)
+    expect(overall.agentsForSla!.low).toBeLessThanOrEqual(10)
+    expect(overall.agentsForSla!.high).toBeGreaterThanOrEqual(10)
+    expect(overall.drainMs!.estimate).toBeCloseTo((500 * 1100) / 2, -1)
+    expect(r.actions).toContainEqual(expect.objectContaining({ type: 'scale-out', n: 8 }))
+  })
+
+  it('scale-in(n) when even the pessimistic estimate leaves agents spare and the queue is empty', () => {
+    const s = snapshot({ agents: fleet(10), kinds: kindsOf, swarm: { tasksQueued: 0, tasksInFlight: 0 } })
+    const r = evaluate(s, [], { prediction: { responseTargetMs: 60_000 }, actions: { minAgents: 3 } })
+    expect(r.actions).toEqual([expect.objectContaining({ type: 'scale-in', n: 7 })])
+  })
+
+  it('takes the response target from an SLA rule on swarm.responseMs, and predicts no agents without one', () => {
+    const s = snapshot({ agents: fleet(2), kinds: kindsOf, swarm: { tasksQueued: 500 } })
+    const sla = { id: 'p95', metric: 'swarm.responseMs.p95', op: '<' as const, threshold: 60_000 }
+    expect(evaluate(s, [], { slas: [sla] }).predictions[0].agentsForSla?.estimate).toBe(10)
+    expect(evaluate(s, []).predictions[0].agentsForSla).toBeNull()
+  })
+})
+
 describe('isolation', () => {
   it('an analyser that throws is reported and the others still run', () => {
     const registry = analysers as Record<string, unknown>
