@@ -43,7 +43,7 @@ function bruteForce(costs: Float64Array, rows: number, cols: number, capacities:
 
 /**
  * A second, independent oracle for sizes brute force cannot reach: the textbook O(n^2 m) Hungarian algorithm with
- * potentials (rows <= cols), forbidden pairs as a big M so that infeasible shows as a cost of at least M.
+ * potentials (rows <= cols), forbidden pairs as a big M: an optimum that still uses one means infeasible.
  */
 function hungarian(costs: Float64Array, rows: number, cols: number, capacities: Uint32Array) {
   const bigM = 1e9
@@ -97,9 +97,16 @@ function hungarian(costs: Float64Array, rows: number, cols: number, capacities: 
       j0 = j1
     } while (j0)
   }
+  // Any forbidden pair in the optimum means no assignment avoids them (M outweighs every finite total).
   let cost = 0
-  for (let j = 1; j <= m; j++) if (p[j]) cost += at(p[j] - 1, j - 1)
-  return cost >= bigM ? { feasible: false, cost: Number.POSITIVE_INFINITY } : { feasible: true, cost }
+  let forbiddenUsed = false
+  for (let j = 1; j <= m; j++) {
+    if (!p[j]) continue
+    const c = at(p[j] - 1, j - 1)
+    if (c === bigM) forbiddenUsed = true
+    cost += c
+  }
+  return forbiddenUsed ? { feasible: false, cost: Number.POSITIVE_INFINITY } : { feasible: true, cost }
 }
 
 /** Checks that hold for every result: a valid (partial) assignment whose cost is what it says. */
@@ -190,7 +197,7 @@ describe('solveAssignment against exact oracles (brute force, Hungarian)', () =>
   }
 
   for (const method of ['dense', 'sparse'] as Method[]) {
-    it(`${method}: exact optimum against the Hungarian algorithm on medium matrices (many augmentations)`, () => {
+    it(`${method}: exact optimum against the Hungarian algorithm on medium matrices (many augmentations, negative costs)`, () => {
       fc.assert(
         fc.property(
           fc.integer({ min: 20, max: 160 }),
@@ -199,14 +206,15 @@ describe('solveAssignment against exact oracles (brute force, Hungarian)', () =>
           fc.constantFrom(0, 0, 0.3, 0.8),
           fc.constantFrom(5, 100, 1000),
           fc.boolean(),
-          (rows, cols, seed, forbidden, range, withCapacities) => {
+          fc.constantFrom(0, -500),
+          (rows, cols, seed, forbidden, range, withCapacities, offset) => {
             let state = seed
             const next = () => {
               state = (Math.imul(state, 1103515245) + 12345) >>> 0
               return state / 2 ** 32
             }
             const costs = new Float64Array(rows * cols).map(() =>
-              next() < forbidden ? Number.POSITIVE_INFINITY : Math.floor(next() * range),
+              next() < forbidden ? Number.POSITIVE_INFINITY : offset + Math.floor(next() * range),
             )
             const capacities = new Uint32Array(cols).map(() => (withCapacities ? Math.floor(next() * 3) : 1))
             const options = withCapacities ? { capacities, method } : { method }
