@@ -284,6 +284,11 @@ describe('insights', () => {
     expect(growth?.value).toBeCloseTo(30, 0)
     expect(growth?.recommendation).toBe('add 6 agents (each completes 5/min) to stop the queue of 65 growing by 30/min')
     expect(r.actions).toContainEqual(expect.objectContaining({ type: 'scale-out', n: 6 }))
+    // The same trend goes with the prediction: 65 queued growing 30/min is 365 in 10 min.
+    const trends = r.predictions.find((p) => p.kind === null)?.trends
+    expect(trends?.queueDepth?.perMin).toBeCloseTo(30, 6)
+    expect(trends?.queueDepth?.in10Min).toBeCloseTo(365, 4)
+    expect(trends?.throughputPerMin).toEqual({ level: 10, perMin: 0 })
     const flat = growing.map((s) => snapshot({ ...s, swarm: { ...s.swarm, tasksQueued: 50 } }))
     expect(kinds(flat[9], flat.slice(0, 9))).toEqual([])
   })

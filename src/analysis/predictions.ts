@@ -2,6 +2,7 @@ import type { Finding, Prediction } from '../model/finding.js'
 import type { SwarmSnapshot } from '../model/snapshot.js'
 import { type Analyser, liveAgents, queueDepth } from './analyser.js'
 import type { AnalysisConfig } from './config.js'
+import { forecast, holt } from './holt.js'
 import { agentsForTarget, predictDrain, type ServiceMoments } from './queue-model.js'
 import { learnServiceTimes, lognormal, lognormalVariance } from './service-time-model.js'
 import { snapshotBefore } from './throughput-degradation.js'
@@ -71,6 +72,7 @@ export const predictions: Analyser = (snapshot, history, config) => {
   }
 
   const resources = resourcesPerTask(snapshots)
+  const trends = trendsOf(snapshots, config)
   if (distributions.size === 0 || !(total > 0)) {
     return [
       prediction({
@@ -81,6 +83,7 @@ export const predictions: Analyser = (snapshot, history, config) => {
         serviceMs: null,
         arrivalsPerMin: arrivalsPerMs * 60_000,
         resourcesPerTask: resources,
+        trends,
       }),
     ]
   }
@@ -128,6 +131,7 @@ export const predictions: Analyser = (snapshot, history, config) => {
       serviceMs: lognormal(Math.log(mean) - s2 / 2, Math.sqrt(s2), samples),
       arrivalsPerMin: arrivalsPerMs * 60_000,
       resourcesPerTask: resources,
+      trends,
     }),
   ]
   for (const [kind, share] of recent) {
@@ -169,4 +173,25 @@ function resourcesPerTask(snapshots: readonly SwarmSnapshot[]): Prediction['reso
   }
   if (cpu.length === 0 && memory.length === 0) return null
   return { cpu: perTask(cpu), memoryBytes: perTask(memory) }
+}
+
+/** Holt's linear trends of throughput and queue depth over the snapshots, with the queue forecast 10 min ahead. */
+function trendsOf(snapshots: readonly SwarmSnapshot[], config: AnalysisConfig): Prediction['trends'] {
+  const { alpha, beta } = config.forecast
+  const throughput = holt(
+    snapshots.map((s) => ({ at: s.at, value: s.swarm.throughputPerMin })),
+    alpha,
+    beta,
+  )
+  const queue = holt(
+    snapshots.map((s) => ({ at: s.at, value: queueDepth(s) })),
+    alpha,
+    beta,
+  )
+  return {
+    throughputPerMin: throughput ? { level: throughput.level, perMin: throughput.trend * 60_000 } : null,
+    queueDepth: queue
+      ? { level: queue.level, perMin: queue.trend * 60_000, in10Min: Math.max(0, forecast(queue, 600_000)) }
+      : null,
+  }
 }

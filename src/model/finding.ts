@@ -76,6 +76,11 @@ export interface Prediction {
   arrivalsPerMin?: number | null
   /** Host CPU share and memory bytes per in-flight task, when the host reports resources. */
   resourcesPerTask?: { cpu: number | null; memoryBytes: number | null } | null
+  /** Holt's linear trends over the history (overall prediction only): level now and change per minute. */
+  trends?: {
+    throughputPerMin: { level: number; perMin: number } | null
+    queueDepth: { level: number; perMin: number; in10Min: number } | null
+  } | null
 }
 
 /** A lognormal service-time model: ln(serviceMs) ~ Normal(mu, sigma^2), learned from `samples` tasks. */
