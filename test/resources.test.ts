@@ -46,3 +46,46 @@ describe('host resource sampling', () => {
     })
   })
 })
+
+describe('idle ticks', () => {
+  it('keep placing waiting tasks when the host goes quiet (wall time on a virtual scheduler)', () => {
+    const scheduler = new TestScheduler((a, b) => expect(a).toEqual(b))
+    scheduler.run(({ flush }) => {
+      const events$ = new Subject<SwarmEvent>()
+      const session = createSwarmMonitor({ tickMs: 1000, rebalance: false }, { scheduler }).connect(events$, {
+        start: 'immediate',
+      })
+      const placed: string[] = []
+      const ticks: number[] = []
+      session.reassignments$.subscribe((r) => placed.push(`${r.taskId}->${r.toAgentId}`))
+      session.snapshots$.subscribe((s) => ticks.push(s.at))
+      events$.next({ type: 'agent:joined', ts: 10_000, agentId: 'a' })
+      events$.next({ type: 'task:queued', ts: 10_100, taskId: 'x' })
+      // Nothing more from the host: after one quiet wall tick the monitor ticks at the next boundary by itself.
+      scheduler.schedule(() => {
+        expect(ticks).toEqual([11_000, 12_000])
+        expect(placed).toEqual(['x->a'])
+        session.dispose()
+      }, 3500)
+      flush()
+    })
+  })
+
+  it('do not tick while events keep arriving', () => {
+    const scheduler = new TestScheduler((a, b) => expect(a).toEqual(b))
+    scheduler.run(({ flush }) => {
+      const events$ = new Subject<SwarmEvent>()
+      const session = createSwarmMonitor({ tickMs: 1000 }, { scheduler }).connect(events$, { start: 'immediate' })
+      const ticks: number[] = []
+      session.snapshots$.subscribe((s) => ticks.push(s.at))
+      for (let i = 0; i < 8; i++) {
+        scheduler.schedule(() => events$.next({ type: 'queue:depth', ts: 5_000 + i * 100, depth: i }), i * 500)
+      }
+      scheduler.schedule(() => {
+        expect(ticks).toEqual([])
+        session.dispose()
+      }, 3900)
+      flush()
+    })
+  })
+})

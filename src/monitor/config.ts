@@ -16,6 +16,11 @@ export const swarmMonitorConfigSchema = z
   .object({
     /** Snapshot interval in event time. */
     tickMs: positiveMs.default(1000),
+    /**
+     * While the host sends nothing for a whole tickMs of wall time, tick anyway (event time moves on by one tick),
+     * so waiting tasks are placed and figures age. Replays and simulations, which never pause, are unaffected.
+     */
+    idleTicks: z.boolean().default(true),
     /** Rolling window for percentiles, throughput and error rate. */
     windowMs: positiveMs.default(60_000),
     /** Sub-windows in the rolling window: expiry granularity is windowMs / slots. */

@@ -1,4 +1,4 @@
-import { asyncScheduler, type Observable, type SchedulerLike } from 'rxjs'
+import { asyncScheduler, interval, type Observable, type SchedulerLike } from 'rxjs'
 import { createAnalysis } from '../analysis/index.js'
 import { type ResourceSource, sampleResources, systemResourceSource } from '../hosts/resources.js'
 import type { HostAdapter } from '../model/host-adapter.js'
@@ -13,7 +13,7 @@ import { MonitorSession } from './session.js'
 export interface MonitorDependencies {
   /** Host resource readings (default: systeminformation). */
   resourceSource?: ResourceSource
-  /** Clock of the resource sampler (default: RxJS asyncScheduler, i.e. wall time). */
+  /** Clock of the resource sampler and of idle ticks (default: RxJS asyncScheduler, i.e. wall time). */
   scheduler?: SchedulerLike
 }
 
@@ -70,6 +70,7 @@ export function createSwarmMonitor(config?: SwarmMonitorConfigInput, deps: Monit
               )
             : null,
         start: options.start ?? 'microtask',
+        idleTicks: parsed.idleTicks ? interval(parsed.tickMs, deps.scheduler ?? asyncScheduler) : null,
       },
       events$,
       adapter,

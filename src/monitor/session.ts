@@ -54,6 +54,8 @@ export interface SessionParts {
   sideEvents: Observable<SwarmEvent | SwarmError> | null
   /** When to subscribe to the host's events: on the next microtask (default) or at once. */
   start: 'microtask' | 'immediate'
+  /** Wall-clock ticks that keep snapshots and placement going while the host is quiet; null for none. */
+  idleTicks: Observable<unknown> | null
 }
 
 const describe = (error: unknown) => (error instanceof Error ? error.message : String(error))
@@ -127,6 +129,17 @@ export class MonitorSession implements SwarmSession {
       }
       this.subscriptions.push(adapter.errors$.subscribe({ next: onAdapterError, error: () => {} }))
     }
+    if (parts.idleTicks) {
+      let seen = -1
+      this.subscriptions.push(
+        parts.idleTicks.subscribe(() => {
+          const totals = this.ingest.totals
+          const now = totals.eventsValid + totals.eventsInvalid
+          if (now === seen) this.onIdle()
+          seen = now
+        }),
+      )
+    }
     if (parts.sideEvents) {
       this.subscriptions.push(
         parts.sideEvents.subscribe({
@@ -194,6 +207,19 @@ export class MonitorSession implements SwarmSession {
         source: 'ingest',
         event: raw,
       })
+    }
+  }
+
+  /**
+   * The host has been quiet for a whole tick of wall time. Event time stands still without events, so waiting
+   * tasks would never be placed: move it on by one tick.
+   */
+  private onIdle(): void {
+    if (this.closed || this.ticking || Number.isNaN(this.nextTickAt)) return
+    try {
+      this.tick(this.nextTickAt)
+    } catch (error) {
+      this.report({ code: errorCodes.plugin, message: `idle tick failed: ${describe(error)}`, source: 'monitor' })
     }
   }
 
