@@ -79,7 +79,10 @@ export function formatTable(rows: readonly Record<string, unknown>[]): string {
   const numeric = columns.map((c) => rows.every((r) => typeof r[c] === 'number' || r[c] == null))
   const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)))
   const line = (values: string[]) =>
-    values.map((v, i) => (numeric[i] ? v.padStart(widths[i]) : v.padEnd(widths[i]))).join('  ')
+    values
+      .map((v, i) => (numeric[i] ? v.padStart(widths[i]) : v.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd()
   return [
     line(columns),
     widths.map((w) => '-'.repeat(w)).join('  '),
