@@ -43,6 +43,17 @@ describe('analysis config', () => {
     expect(error).toBeInstanceOf(ConfigError)
     expect((error as ConfigError).issues.map((i) => i.path)).toEqual(['cpu.above', 'alerts.0.metric', 'alerts.0.op'])
   })
+
+  it('names the snapshot roots a metric path may start from', () => {
+    expect(() =>
+      createAnalysis({ alerts: [{ id: 'a', metric: 'swam.responseMs.p95', op: '>', threshold: 1 }] }),
+    ).toThrow(
+      'invalid analysis config: alerts.0.metric: must start with swarm., queue., window. or agents.*. (e.g. swarm.responseMs.p95, agents.*.serviceMs.p95)',
+    )
+    expect(() => createAnalysis({ slas: [{ id: 's', metric: 'agents.*.load', op: '<', threshold: 1 }] })).toThrow(
+      'slas.0.metric: SLA rules take swarm paths, not agents.*',
+    )
+  })
 })
 
 describe('bottlenecks', () => {

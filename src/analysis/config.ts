@@ -18,6 +18,10 @@ const comparison = z.enum(['>', '>=', '<', '<='])
 const metricPath = z
   .string()
   .regex(/^(agents\.\*\.)?[A-Za-z][A-Za-z0-9]*(\.[A-Za-z0-9]+)*$/, 'must be a dotted path such as swarm.responseMs.p95')
+  .refine(
+    (p) => p.startsWith('agents.*.') || ['swarm', 'queue', 'window', 'seq'].includes(p.split('.')[0]),
+    'must start with swarm., queue., window. or agents.*. (e.g. swarm.responseMs.p95, agents.*.serviceMs.p95)',
+  )
 
 export const alertRuleSchema = z.object({
   id: z.string().min(1),
