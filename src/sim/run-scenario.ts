@@ -55,6 +55,9 @@ export function attachMonitor(options: RunScenarioOptions): { sim: SimulatedSwar
     strategy: options.strategy ?? 'optimal',
     rebalance: options.rebalance ?? true,
     tickMs,
+    // The simulator's own heartbeat keeps event time moving; wall-clock idle ticks would run ahead of virtual time
+    // whenever the demo paces slower than real time.
+    idleTicks: false,
     // Room for every agent a run can see (churn adds agents) and events exactly in order.
     capacity: Math.max(4096, plan.agents.length * 2),
   })
