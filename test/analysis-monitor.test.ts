@@ -153,3 +153,106 @@ describe('analysis on event logs through the monitor', () => {
     ).not.toContain('a1')
   })
 })
+
+describe('the other findings on event logs through the monitor', () => {
+  const joined = (agentId: string, capabilities?: string[]): SwarmEvent => ({
+    type: 'agent:joined',
+    ts: t0,
+    agentId,
+    capacity: 4,
+    ...(capabilities ? { capabilities } : {}),
+  })
+
+  it('cpu, memory and resource-pressure from host:resources; none on a quiet host', async () => {
+    const hot = await run([
+      joined('a1'),
+      { type: 'host:resources', ts: t0 + 1000, cpu: 0.95, memoryUsedBytes: 95, memoryTotalBytes: 100 },
+    ])
+    expect(bottlenecksOf(hot.final)).toEqual(['cpu:', 'memory:'])
+    expect(insightsOf(hot.final)).toEqual(['resource-pressure:'])
+    const quiet = await run([
+      joined('a1'),
+      { type: 'host:resources', ts: t0 + 1000, cpu: 0.5, memoryUsedBytes: 50, memoryTotalBytes: 100 },
+    ])
+    expect([...bottlenecksOf(quiet.final), ...insightsOf(quiet.final)]).toEqual([])
+  })
+
+  it('queue-backlog above 1000 queued tasks, and no-capable-agent for a capability nobody has', async () => {
+    const queue = (n: number, capability?: string): SwarmEvent[] =>
+      Array.from({ length: n }, (_, i) => ({
+        type: 'task:queued',
+        ts: t0 + 1000,
+        taskId: `q${i}`,
+        ...(capability ? { requiredCapabilities: [capability] } : {}),
+      }))
+    const backlog = await run([joined('a1', ['python']), ...queue(1001, 'gpu')])
+    expect(bottlenecksOf(backlog.final)).toEqual(['queue-backlog:'])
+    expect(insightsOf(backlog.final)).toContain('no-capable-agent:')
+    const fits = await run([joined('a1', ['python']), ...queue(1000, 'python')])
+    expect(bottlenecksOf(fits.final)).toEqual([])
+    expect(insightsOf(fits.final)).not.toContain('no-capable-agent:')
+  })
+
+  it('message-latency when message p95 is above 1 s', async () => {
+    const messages = (delayMs: number): SwarmEvent[] =>
+      Array.from({ length: 20 }, (_, i): SwarmEvent[] => [
+        { type: 'message:sent', ts: t0 + 1000 + i * 100, messageId: `m${i}`, from: 'a1', to: 'a2' },
+        { type: 'message:received', ts: t0 + 1000 + i * 100 + delayMs, messageId: `m${i}`, from: 'a1', to: 'a2' },
+      ])
+        .flat()
+        .sort((a, b) => a.ts - b.ts)
+    const slow = await run([joined('a1'), joined('a2'), ...messages(1500)])
+    expect(bottlenecksOf(slow.final)).toEqual(['message-latency:'])
+    const fast = await run([joined('a1'), joined('a2'), ...messages(300)])
+    expect(bottlenecksOf(fast.final)).toEqual([])
+  })
+
+  it('specialisation: an agent 2.5x faster at a kind; none when the fleet is even', async () => {
+    const fast = await run(
+      scriptEvents(['a1', 'a2', 'a3'], [...tasks('a1', 10, 400), ...tasks('a2', 10, 1000), ...tasks('a3', 10, 1000)]),
+    )
+    expect(insightsOf(fast.final)).toContain('specialisation:a1')
+    const even = await run(
+      scriptEvents(['a1', 'a2', 'a3'], [...tasks('a1', 10, 900), ...tasks('a2', 10, 1000), ...tasks('a3', 10, 1000)]),
+    )
+    expect(insightsOf(even.final)).not.toContain('specialisation:a1')
+  })
+
+  it('throughput-degradation when completions slow down while work waits', async () => {
+    const log = (slowEveryMs: number) => {
+      const fastPhase = tasks('a1', 480, 990) // one per second for 8 min
+      const slowPhase = tasks('a1', 24, slowEveryMs - 10, { from: t0 + 1000 + 480 * 1000 }).map((t) => ({
+        ...t,
+        taskId: `${t.taskId}-slow`,
+      }))
+      const events = scriptEvents(['a1'], [...fastPhase, ...slowPhase])
+      // Work that waits the whole time.
+      events.splice(1, 0, { type: 'task:queued', ts: t0 + 1, taskId: 'waiting' })
+      return events
+    }
+    const degraded = await run(log(5000))
+    expect(insightsOf(degraded.final)).toContain('throughput-degradation:')
+    const steady = await run(log(1000))
+    expect(insightsOf(steady.final)).not.toContain('throughput-degradation:')
+  })
+
+  it('queue-growth when tasks arrive faster than they start; none for a steady queue', async () => {
+    const arrivals = (perSecond: number): SwarmEvent[] =>
+      Array.from({ length: 60 * perSecond }, (_, i) => ({
+        type: 'task:queued',
+        ts: t0 + 1000 + Math.floor((i * 1000) / perSecond),
+        taskId: `q${i}`,
+      }))
+    const growing = await run([joined('a1'), ...arrivals(2)])
+    expect(insightsOf(growing.final)).toContain('queue-growth:')
+    const steady = await run([
+      joined('a1'),
+      ...Array.from({ length: 20 }, (_, i): SwarmEvent => ({ type: 'task:queued', ts: t0 + 100 + i, taskId: `q${i}` })),
+      ...Array.from(
+        { length: 60 },
+        (_, s): SwarmEvent => ({ type: 'queue:depth', ts: t0 + 1000 + s * 1000, depth: 20 }),
+      ),
+    ])
+    expect(insightsOf(steady.final)).not.toContain('queue-growth:')
+  })
+})
