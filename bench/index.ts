@@ -3,6 +3,7 @@ import { anomaliesBenchmark } from './anomalies.js'
 import { assignment } from './assignment.js'
 import { binding } from './binding.js'
 import { percentilesBenchmark } from './percentiles.js'
+import { scenariosBenchmark } from './scenarios.js'
 
 export interface BenchOptions {
   /** When true, print nothing but the final JSON object (the runner prints it). */
@@ -17,4 +18,10 @@ export interface Benchmark {
   run(options: BenchOptions): Promise<Record<string, unknown>>
 }
 
-export const benchmarks: Benchmark[] = [anomaliesBenchmark, assignment, binding, percentilesBenchmark]
+export const benchmarks: Benchmark[] = [
+  anomaliesBenchmark,
+  assignment,
+  binding,
+  percentilesBenchmark,
+  scenariosBenchmark,
+]
