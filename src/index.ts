@@ -84,6 +84,21 @@ export type {
 export type { PendingTask, PlacementContext, Strategy } from './model/strategy.js'
 export type { EventOf, SwarmEvent, SwarmEventType } from './model/swarm-event.js'
 export { swarmEventSchema, swarmEventTypes } from './model/swarm-event.js'
+export type { ComparisonRow, SimulateSummary } from './sim/compare-strategies.js'
+export { compareStrategies, summarizeRun } from './sim/compare-strategies.js'
+export type { DemoOptions, DemoResult } from './sim/demo.js'
+export { runDemo } from './sim/demo.js'
+export { makespanLowerBound } from './sim/makespan-lower-bound.js'
+export type { SimulationOutcome } from './sim/outcome.js'
+export type { PlannedAgent, PlannedSlowdown, PlannedTask, PlanOptions, SimulationPlan } from './sim/plan.js'
+export { buildPlan } from './sim/plan.js'
+export type { RunScenarioOptions, ScenarioRun } from './sim/run-scenario.js'
+export { attachMonitor, runScenario } from './sim/run-scenario.js'
+export type { Scenario, ScenarioInput } from './sim/scenario-schema.js'
+export { scenarioSchema } from './sim/scenario-schema.js'
+export { scenarioNames, scenarios } from './sim/scenarios.js'
+export type { SimulatedSwarm, SimulatorOptions } from './sim/simulator.js'
+export { createSimulator } from './sim/simulator.js'
 export type {
   Evacuation,
   ExpectedCompletionModel,
