@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { type AnalysisConfigInput, createAnalysis } from '../src/analysis/index.js'
 import type { Alert } from '../src/model/finding.js'
@@ -130,6 +131,57 @@ describe('alerts with hysteresis on event time', () => {
     const left = analysis.evaluate(snapshot({ at: 1000, agents: [slow('left'), fast] }), [])
     expect(left.alerts).toEqual([])
     expect(left.alertTransitions).toEqual([expect.objectContaining({ agentId: 'a1', state: 'resolved', value: null })])
+  })
+})
+
+describe('alert hysteresis properties', () => {
+  it('alternates firing/resolved, fires only after forMs held and outside the cooldown, and never misses a due firing', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({ dt: fc.integer({ min: 1, max: 20_000 }), value: fc.option(fc.integer({ min: 0, max: 2000 })) }),
+          {
+            minLength: 1,
+            maxLength: 80,
+          },
+        ),
+        fc.integer({ min: 0, max: 40_000 }),
+        fc.integer({ min: 0, max: 60_000 }),
+        (steps, forMs, cooldownMs) => {
+          let at = 0
+          const ticks = steps.map((s) => [(at += s.dt), s.value] as [number, number | null])
+          const { transitions, firing } = run({ alerts: [{ ...rule, forMs, cooldownMs }] }, ticks)
+          let state: 'firing' | 'resolved' = 'resolved'
+          let resolvedAt: number | null = null
+          let holdingSince: number | null = null
+          for (const [i, [t, value]] of ticks.entries()) {
+            const here = transitions.filter((x) => x.at === t)
+            if (value !== null) holdingSince = value > rule.threshold ? (holdingSince ?? t) : null
+            for (const x of here) {
+              expect(x.state).not.toBe(state)
+              state = x.state
+              if (x.state === 'firing') {
+                expect(value).toBeGreaterThan(rule.threshold)
+                expect(x.at - x.since).toBeGreaterThanOrEqual(forMs)
+                if (resolvedAt !== null) expect(x.at - resolvedAt).toBeGreaterThanOrEqual(cooldownMs)
+              } else {
+                expect(value).not.toBeNull()
+                expect(value!).toBeLessThanOrEqual(rule.threshold)
+                resolvedAt = x.at
+              }
+            }
+            // Due on a tick with a value (a tick without one changes nothing).
+            const due =
+              value !== null &&
+              holdingSince !== null &&
+              t - holdingSince >= forMs &&
+              (resolvedAt === null || t - resolvedAt >= cooldownMs)
+            if (due) expect(state).toBe('firing')
+            expect(firing[i].length).toBe(state === 'firing' ? 1 : 0)
+          }
+        },
+      ),
+    )
   })
 })
 
