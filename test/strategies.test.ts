@@ -245,6 +245,21 @@ describe('optimal', () => {
     expect(totalExpectedCompletionMs(ctx, placements)).toBe(100 + 100 + 1000)
   })
 
+  it('solves the first maxTasksPerSolve tasks exactly and places the rest greedily after them', () => {
+    const ctx = context({
+      agents: [
+        { id: 'fast', kinds: { build: 100 } },
+        { id: 'slow', kinds: { build: 300 } },
+      ],
+      unassigned: [...tasks(4, 't', { kind: 'build' }), task('urgent', { kind: 'build', priority: 5, queuedAt: 9 })],
+    })
+    const placements = createStrategy('optimal', { maxTasksPerSolve: 2 }).place(ctx)
+    expect(placements.map((p) => p.taskId)).toEqual(['urgent', 't0', 't1', 't2', 't3'])
+    // The batch (urgent, t0) both go to fast (100 + 200 beats 100 + 300); then t1 ties at 300 (fast), t2 to slow
+    // (300 < 400), t3 to fast (400 < 600).
+    expect(countPer(placements)).toEqual({ fast: 4, slow: 1 })
+  })
+
   it('takes the highest-priority tasks first when room is short', () => {
     const ctx = context({
       agents: [{ id: 'a' }],

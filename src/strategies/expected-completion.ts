@@ -36,6 +36,10 @@ export interface ExpectedCompletionModel {
   occupancy(agentId: string): number
   /** Record work given to (positive) or taken from (negative) an agent within this call. */
   addWork(agentId: string, serviceMs: number, tasks: number): void
+  /** Live agents holding every capability the task requires (cached per set of requirements). */
+  capable(task: PendingTask): readonly AgentSnapshot[]
+  /** Mean expected completion of the task over its capable agents as the call began; null when none is capable. */
+  meanCompletionMs(task: PendingTask): number | null
 }
 
 export const defaultPriorServiceMs = 1000
@@ -131,8 +135,47 @@ export function createExpectedCompletion(
     held.set(agent.agentId, agent.inFlight + Math.max(agent.queued, queuedTasks.length))
   }
 
+  const initialBacklog = new Map(backlog)
+  const capableBySignature = new Map<string, AgentSnapshot[]>()
+  const signatureOf = (task: PendingTask) =>
+    task.requiredCapabilities.length === 0 ? '' : [...task.requiredCapabilities].sort().join('\u0000')
+  const capable = (task: PendingTask): AgentSnapshot[] => {
+    const signature = signatureOf(task)
+    let list = capableBySignature.get(signature)
+    if (!list) capableBySignature.set(signature, (list = agents.filter((agent) => canRun(agent, task))))
+    return list
+  }
+  // Per set of requirements and kind: the mean wait, and the mean service ratio (tasks with an estimate) or mean
+  // service (tasks without), over the capable agents as the call began.
+  const reference = new Map<string, { waitMs: number; ratio: number; serviceMs: number } | null>()
+  const meanCompletionMs = (task: PendingTask): number | null => {
+    const withEstimate = task.estimatedMs !== null && Number.isFinite(task.estimatedMs)
+    const key = `${signatureOf(task)}\u0001${task.kind ?? ''}\u0001${withEstimate ? 'e' : 'm'}`
+    let ref = reference.get(key)
+    if (ref === undefined) {
+      const list = capable(task)
+      if (list.length === 0) ref = null
+      else {
+        let waitMs = 0
+        let ratio = 0
+        let service = 0
+        for (const agent of list) {
+          waitMs += (initialBacklog.get(agent.agentId) ?? 0) / Math.max(1, agent.capacity)
+          if (withEstimate) ratio += serviceRatio(agent, task.kind)
+          else service += serviceMs(agent, task)
+        }
+        ref = { waitMs: waitMs / list.length, ratio: ratio / list.length, serviceMs: service / list.length }
+      }
+      reference.set(key, ref)
+    }
+    if (ref === null) return null
+    return ref.waitMs + (withEstimate ? (task.estimatedMs as number) * ref.ratio : ref.serviceMs)
+  }
+
   return {
     agents,
+    capable,
+    meanCompletionMs,
     agent: (agentId) => byId.get(agentId),
     serviceMs,
     backlogMs: (agentId) => backlog.get(agentId) ?? 0,
@@ -182,14 +225,11 @@ export function totalExpectedCompletionMs(
   return total
 }
 
-/** Expected completion of a placement versus the mean capable agent (the `expectedGainMs` of a placement). */
+/**
+ * Expected completion of a placement versus the mean capable agent as the call began (the `expectedGainMs` of a
+ * placement).
+ */
 export function placementGainMs(model: ExpectedCompletionModel, task: PendingTask, chosenCompletionMs: number): number {
-  let sum = 0
-  let n = 0
-  for (const agent of model.agents) {
-    if (!canRun(agent, task)) continue
-    sum += model.completionMs(agent, task)
-    n++
-  }
-  return n > 0 ? sum / n - chosenCompletionMs : 0
+  const mean = model.meanCompletionMs(task)
+  return mean === null ? 0 : mean - chosenCompletionMs
 }

@@ -9,14 +9,15 @@ import { earliestCompletion } from './performance-based.js'
 import { placeGreedy, roomOf } from './place-greedy.js'
 
 /** Cost-matrix cells per solve at most (16 MB of Float64): fewer positions per agent, then fewer rows per call. */
-export const maxCostCells = 1 << 21
+export const maxCostCells = 1 << 18
 
 /**
  * Optimal: the placement that minimises the total expected completion time of the tasks placed in this call,
  * solved exactly by the WASM assignment solver.
  *
  * Rows are pending tasks (in placement order, at most `maxTasksPerSolve`, and only as many as the agents have room
- * for; the rest wait for the next call). Columns are agent positions: with the shared fluid model an agent of
+ * for); tasks beyond them are placed greedily by earliest expected completion after the optimal batch, so the solve
+ * bounds the cost of a call, not the swarm's throughput. Columns are agent positions: with the shared fluid model an agent of
  * capacity k and backlog B runs its new tasks on k slots that each start at B / k, so a task that has t - 1 of the
  * agent's new tasks after it on its slot adds B / k + t * s to the total (it delays those t - 1 by s). Column
  * (agent, t) costs exactly that and takes k tasks (the solver's column capacity); a forbidden pair (missing
@@ -130,7 +131,7 @@ export function placeOptimal(ctx: PlacementContext, settings: StrategyOptions): 
     list.push({ task: rows[r], serviceMs: service[r * model.agents.length + agentIndex.get(agent.agentId)!] })
     perAgent.set(agent.agentId, list)
   }
-  const placed: Array<{ reassignment: Reassignment; completionMs: number }> = []
+  const placed: Array<{ reassignment: Reassignment; completionMs: number; serviceMs: number }> = []
   for (const [agentId, list] of perAgent) {
     const agent = model.agent(agentId)!
     const k = Math.max(1, agent.capacity)
@@ -148,9 +149,19 @@ export function placeOptimal(ctx: PlacementContext, settings: StrategyOptions): 
           at: ctx.now,
         },
         completionMs,
+        serviceMs,
       })
     })
   }
   placed.sort((x, y) => x.completionMs - y.completionMs)
-  return placed.map((p) => p.reassignment)
+  const out = placed.map((p) => p.reassignment)
+  // Tasks beyond this call's rows still go somewhere now, greedily after the optimal batch: the solve bounds the
+  // cost of a call, not the swarm's throughput.
+  if (ctx.unassigned.length > out.length) {
+    for (const p of placed) model.addWork(p.reassignment.toAgentId, p.serviceMs, 1)
+    const taken = new Set(out.map((r) => r.taskId))
+    const rest = { ...ctx, unassigned: ctx.unassigned.filter((t) => !taken.has(t.taskId)) }
+    out.push(...placeGreedy(rest, settings, earliestCompletion, model))
+  }
+  return out
 }

@@ -3,7 +3,6 @@ import type { AgentSnapshot } from '../model/snapshot.js'
 import type { PendingTask, PlacementContext } from '../model/strategy.js'
 import type { StrategyOptions } from './config.js'
 import {
-  canRun,
   createExpectedCompletion,
   type ExpectedCompletionModel,
   placementGainMs,
@@ -28,14 +27,20 @@ export function roomOf(agent: AgentSnapshot, model: ExpectedCompletionModel, opt
  * The loop every greedy strategy shares: tasks in placement order (priority, then age), each to the agent `choose`
  * picks among those that can run it and have room. A task no agent can take now stays unassigned.
  */
-export function placeGreedy(ctx: PlacementContext, options: StrategyOptions, choose: ChooseAgent): Reassignment[] {
-  const model = createExpectedCompletion(ctx, options.priorServiceMs)
+export function placeGreedy(
+  ctx: PlacementContext,
+  options: StrategyOptions,
+  choose: ChooseAgent,
+  model: ExpectedCompletionModel = createExpectedCompletion(ctx, options.priorServiceMs),
+): Reassignment[] {
   const placements: Reassignment[] = []
   let room = 0
   for (const agent of model.agents) room += roomOf(agent, model, options)
   for (const task of placementOrder(ctx.unassigned)) {
     if (room === 0) break
-    const candidates = model.agents.filter((agent) => canRun(agent, task) && roomOf(agent, model, options) > 0)
+    const capable = model.capable(task)
+    const candidates =
+      options.maxQueuedPerSlot === null ? capable : capable.filter((agent) => roomOf(agent, model, options) > 0)
     if (candidates.length === 0) continue
     const agent = choose(task, candidates, model)
     const completionMs = model.completionMs(agent, task)

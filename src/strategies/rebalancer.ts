@@ -62,11 +62,46 @@ function coefficientOfVariation(values: readonly number[]): number {
 export const sourcesPerMove = 8
 export const targetsPerMove = 32
 
-function median(values: number[]): number | null {
-  if (values.length === 0) return null
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+/** Service-time means of the live fleet, sorted: per kind (agents that completed it) and overall. */
+export interface FleetServiceMeans {
+  byKind: Map<string, number[]>
+  overall: number[]
+}
+
+export function fleetServiceMeans(agents: readonly AgentSnapshot[]): FleetServiceMeans {
+  const byKind = new Map<string, number[]>()
+  const overall: number[] = []
+  for (const agent of agents) {
+    for (const [kind, stats] of Object.entries(agent.byKind)) {
+      if (stats.completed === 0 || stats.meanServiceMs === null) continue
+      let list = byKind.get(kind)
+      if (!list) byKind.set(kind, (list = []))
+      list.push(stats.meanServiceMs)
+    }
+    if (agent.serviceMs.mean !== null && agent.tasksCompleted > 0) overall.push(agent.serviceMs.mean)
+  }
+  for (const list of byKind.values()) list.sort((a, b) => a - b)
+  overall.sort((a, b) => a - b)
+  return { byKind, overall }
+}
+
+/** Median of a sorted list with one occurrence of `own` left out (the agent itself, when it is in the list). */
+function medianWithout(sorted: readonly number[] | undefined, own: number): number | null {
+  if (!sorted || sorted.length === 0) return null
+  let skip = -1
+  let lo = 0
+  let hi = sorted.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (sorted[mid] < own) lo = mid + 1
+    else hi = mid
+  }
+  if (lo < sorted.length && sorted[lo] === own) skip = lo
+  const n = skip >= 0 ? sorted.length - 1 : sorted.length
+  if (n === 0) return null
+  const at = (j: number) => sorted[skip >= 0 && j >= skip ? j + 1 : j]
+  const mid = n >> 1
+  return n % 2 === 1 ? at(mid) : (at(mid - 1) + at(mid)) / 2
 }
 
 /**
@@ -74,28 +109,22 @@ function median(values: number[]): number | null {
  * kind means weighted by its completions, over the same sum with the median of the other agents' means for each
  * kind. Falls back to overall means when no kind is shared. Null with fewer than `minSamples` completions.
  */
-export function slownessOf(agent: AgentSnapshot, others: readonly AgentSnapshot[], minSamples: number): number | null {
+export function slownessOf(agent: AgentSnapshot, fleet: FleetServiceMeans, minSamples: number): number | null {
+  if (agent.tasksCompleted < minSamples) return null
   let own = 0
   let reference = 0
   let samples = 0
   for (const [kind, stats] of Object.entries(agent.byKind)) {
     if (stats.completed === 0 || stats.meanServiceMs === null) continue
-    const ref = median(
-      others.flatMap((o) => {
-        const s = o.byKind[kind]
-        return s && s.completed > 0 && s.meanServiceMs !== null ? [s.meanServiceMs] : []
-      }),
-    )
+    const ref = medianWithout(fleet.byKind.get(kind), stats.meanServiceMs)
     if (ref === null) continue
     own += stats.completed * stats.meanServiceMs
     reference += stats.completed * ref
     samples += stats.completed
   }
   if (samples >= minSamples && reference > 0) return own / reference
-  if (agent.tasksCompleted < minSamples || agent.serviceMs.mean === null) return null
-  const ref = median(
-    others.flatMap((o) => (o.serviceMs.mean !== null && o.tasksCompleted > 0 ? [o.serviceMs.mean] : [])),
-  )
+  if (agent.serviceMs.mean === null) return null
+  const ref = medianWithout(fleet.overall, agent.serviceMs.mean)
   return ref !== null && ref > 0 ? agent.serviceMs.mean / ref : null
 }
 
@@ -143,6 +172,7 @@ export function createRebalancer(config?: RebalancerConfigInput): Rebalancer {
     const drainImbalance = coefficientOfVariation(Object.values(drainMs))
     const evacuating: Evacuation[] = []
     const { evacuation } = settings
+    let fleet: FleetServiceMeans | undefined
     for (const agent of ctx.snapshot.agents) {
       if (agent.state === 'left') {
         if ((ctx.queuedAt.get(agent.agentId)?.length ?? 0) > 0)
@@ -160,8 +190,7 @@ export function createRebalancer(config?: RebalancerConfigInput): Rebalancer {
         })
         continue
       }
-      const others = model.agents.filter((o) => o.agentId !== agent.agentId)
-      const slowness = slownessOf(agent, others, evacuation.minSamples)
+      const slowness = slownessOf(agent, (fleet ??= fleetServiceMeans(model.agents)), evacuation.minSamples)
       if (slowness !== null && slowness > evacuation.slowFactor)
         evacuating.push({ agentId: agent.agentId, cause: 'slow', value: slowness, threshold: evacuation.slowFactor })
     }
