@@ -142,6 +142,29 @@ describe('HTTP server endpoints', () => {
   })
 })
 
+describe('snapshot freshness under many scrapers', () => {
+  it('builds at most one snapshot per refresh period however many scrapers ask, or one per request at 0', async () => {
+    const session = fakeSession(snapshot)
+    let builds = 0
+    const counting = {
+      ...session.source,
+      snapshot: () => {
+        builds++
+        return session.source.snapshot()
+      },
+    }
+    const server = await start(counting, { snapshotRefreshMs: 60_000 })
+    const replies = await Promise.all(Array.from({ length: 20 }, () => call(server, '/metrics')))
+    expect(new Set(replies.map((r) => r.body)).size).toBe(1)
+    // The snapshot the stream delivered is fresh: nothing had to be built.
+    expect(builds).toBe(0)
+
+    const eager = await start(counting, { snapshotRefreshMs: 0 })
+    await Promise.all(Array.from({ length: 5 }, () => call(eager, '/api/snapshot')))
+    expect(builds).toBe(5)
+  })
+})
+
 describe('Server-Sent Events', () => {
   it('sends the latest snapshot first, then alerts, insights, reassignments and snapshots as they come', async () => {
     const session = fakeSession(snapshot)

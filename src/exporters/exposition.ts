@@ -7,6 +7,7 @@ export function escapeHelp(text: string, openMetrics: boolean): string {
 }
 
 export function escapeLabelValue(value: string): string {
+  if (!/[\\"\n]/.test(value)) return value
   return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')
 }
 
@@ -18,9 +19,5 @@ export function formatValue(value: number): string {
 }
 
 export function sampleLine(family: MetricFamily, sample: MetricSample): string {
-  const labels =
-    sample.labels.length === 0
-      ? ''
-      : `{${sample.labels.map(([name, value]) => `${name}="${escapeLabelValue(value)}"`).join(',')}}`
-  return `${family.name}${sample.suffix}${labels} ${formatValue(sample.value)}`
+  return `${family.name}${sample.suffix}${sample.labelText} ${formatValue(sample.value)}`
 }

@@ -1,5 +1,6 @@
 import type { AgentSnapshot, BucketCounts, SwarmSnapshot } from '../model/snapshot.js'
 import type { ExportOptions } from './config.js'
+import { escapeLabelValue } from './exposition.js'
 
 /**
  * The metrics a snapshot exposes, as format-neutral families: the Prometheus and OpenMetrics renderers and the
@@ -12,6 +13,8 @@ export interface MetricSample {
   /** Appended to the family name: `_total` for counters, `_bucket`/`_sum`/`_count` for histograms. */
   suffix: '' | '_total' | '_bucket' | '_sum' | '_count'
   labels: ReadonlyArray<readonly [string, string]>
+  /** `labels` as exposition text, `{name="value",...}` or empty: built once per label set, not per format. */
+  labelText: string
   value: number
 }
 
@@ -208,39 +211,75 @@ type Labels = ReadonlyArray<readonly [string, string]>
 
 const seconds = (ms: number | null): number | null => (ms === null ? null : ms / 1000)
 
+// Label text is rendered once per label set: an agent's label set is shared by all of its ~30 samples.
+const innerTextCache = new WeakMap<Labels, string>()
+function innerText(labels: Labels): string {
+  let text = innerTextCache.get(labels)
+  if (text === undefined) {
+    text = labels.map(([name, value]) => `${name}="${escapeLabelValue(value)}"`).join(',')
+    innerTextCache.set(labels, text)
+  }
+  return text
+}
+const labelText = (labels: Labels) => (labels.length === 0 ? '' : `{${innerText(labels)}}`)
+const withLabel = (inner: string, name: string, value: string) => `{${inner}${inner ? ',' : ''}${name}="${value}"}`
+
 function gauge(s: MetricSpec, values: ReadonlyArray<readonly [Labels, number | null]>): MetricFamily {
   const samples: MetricSample[] = []
-  for (const [labels, value] of values) if (value !== null) samples.push({ suffix: '', labels, value })
+  for (const [labels, value] of values)
+    if (value !== null) samples.push({ suffix: '', labels, labelText: labelText(labels), value })
   return { ...s, samples }
 }
 
 function counter(s: MetricSpec, values: ReadonlyArray<readonly [Labels, number]>): MetricFamily {
-  return { ...s, samples: values.map(([labels, value]) => ({ suffix: '_total' as const, labels, value })) }
+  return {
+    ...s,
+    samples: values.map(([labels, value]) => ({
+      suffix: '_total' as const,
+      labels,
+      labelText: labelText(labels),
+      value,
+    })),
+  }
 }
 
 /** Bucket counts are per bucket in the snapshot; Prometheus wants them cumulative, bounds in seconds. */
 function histogramSamples(h: BucketCounts, labels: Labels): MetricSample[] {
   const samples: MetricSample[] = []
+  const inner = innerText(labels)
+  const text = labelText(labels)
   let cumulative = 0
   for (let i = 0; i < h.boundsMs.length; i++) {
     cumulative += h.counts[i] ?? 0
+    const le = formatBound(h.boundsMs[i] / 1000)
     samples.push({
       suffix: '_bucket',
-      labels: [...labels, ['le', formatBound(h.boundsMs[i] / 1000)]],
+      labels: [...labels, ['le', le]],
+      labelText: withLabel(inner, 'le', le),
       value: cumulative,
     })
   }
-  samples.push({ suffix: '_bucket', labels: [...labels, ['le', '+Inf']], value: h.count })
-  samples.push({ suffix: '_sum', labels, value: h.sumMs / 1000 })
-  samples.push({ suffix: '_count', labels, value: h.count })
+  samples.push({
+    suffix: '_bucket',
+    labels: [...labels, ['le', '+Inf']],
+    labelText: withLabel(inner, 'le', '+Inf'),
+    value: h.count,
+  })
+  samples.push({ suffix: '_sum', labels, labelText: text, value: h.sumMs / 1000 })
+  samples.push({ suffix: '_count', labels, labelText: text, value: h.count })
   return samples
 }
 
 /** `le` and `quantile` values in the canonical form OpenMetrics asks for (`1.0`, not `1`), which 0.0.4 accepts too. */
 export function formatBound(v: number): string {
-  if (v === Number.POSITIVE_INFINITY) return '+Inf'
-  return Number.isInteger(v) ? v.toFixed(1) : String(v)
+  let text = boundText.get(v)
+  if (text === undefined) {
+    text = v === Number.POSITIVE_INFINITY ? '+Inf' : Number.isInteger(v) ? v.toFixed(1) : String(v)
+    if (boundText.size < 10_000) boundText.set(v, text)
+  }
+  return text
 }
+const boundText = new Map<number, string>()
 
 /**
  * Windowed quantiles as a summary (the shape prom-client's windowed Summary has): `quantile` series from the
@@ -255,11 +294,17 @@ function quantileSummary(
   for (const [labels, p, totals] of groups) {
     for (const [q, field] of which) {
       const v = (p as Record<string, number | null | undefined>)[field] ?? null
-      if (v !== null) samples.push({ suffix: '', labels: [...labels, ['quantile', q]], value: v / 1000 })
+      if (v !== null)
+        samples.push({
+          suffix: '',
+          labels: [...labels, ['quantile', q]],
+          labelText: withLabel(innerText(labels), 'quantile', q),
+          value: v / 1000,
+        })
     }
     if (totals) {
-      samples.push({ suffix: '_sum', labels, value: totals.sumMs / 1000 })
-      samples.push({ suffix: '_count', labels, value: totals.count })
+      samples.push({ suffix: '_sum', labels, labelText: labelText(labels), value: totals.sumMs / 1000 })
+      samples.push({ suffix: '_count', labels, labelText: labelText(labels), value: totals.count })
     }
   }
   return { ...s, samples }

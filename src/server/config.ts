@@ -19,6 +19,11 @@ export const serverOptionsSchema = z
     headersTimeoutMs: z.number().int().positive().default(5_000),
     /** Server-Sent Events clients at once (503 beyond). */
     maxEventClients: z.number().int().positive().default(64),
+    /**
+     * A request is answered from the session's latest snapshot; when none came for this long (wall time), the
+     * session builds one on demand, at most once per period however many scrapers ask. 0: build on every request.
+     */
+    snapshotRefreshMs: z.number().int().nonnegative().default(1000),
     /** Snapshots go out over SSE at most this often (the latest one wins). */
     eventMinIntervalMs: z.number().int().nonnegative().default(250),
     /** A comment line keeps idle SSE connections open through proxies. */

@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Observable, Subscription } from 'rxjs'
-import { exporters, exportFormats, isExportFormat } from '../exporters/index.js'
+import { type ExportFormat, exporters, exportFormats, isExportFormat } from '../exporters/index.js'
 import { DroppedSeriesCounter } from '../exporters/metric-families.js'
 import type { SwarmSession } from '../model/session.js'
 import type { SwarmSnapshot } from '../model/snapshot.js'
@@ -73,7 +73,18 @@ export function createSwarmRequestHandler(
   const dropped = new DroppedSeriesCounter()
   const tokenDigest = options.token === undefined ? null : digest(options.token)
   let latest: SwarmSnapshot | null = null
+  /** Wall time at which `latest` was taken. */
+  let latestTakenAt = 0
   let ended = false
+  // One rendering per snapshot and format, however many scrapers ask for it.
+  const rendered = new Map<string, { snapshot: SwarmSnapshot; text: string }>()
+  const render = (format: ExportFormat, snapshot: SwarmSnapshot): string => {
+    const hit = rendered.get(format)
+    if (hit?.snapshot === snapshot) return hit.text
+    const text = exporters[format].render(snapshot, options.export, { droppedSeries: dropped })
+    rendered.set(format, { snapshot, text })
+    return text
+  }
 
   // Snapshots go out at most every eventMinIntervalMs; the latest one wins.
   let lastSentAt = 0
@@ -87,6 +98,7 @@ export function createSwarmRequestHandler(
     source.snapshots$.subscribe({
       next: (snapshot) => {
         latest = snapshot
+        latestTakenAt = Date.now()
         const wait = options.eventMinIntervalMs - (Date.now() - lastSentAt)
         if (wait <= 0) sendLatest()
         else if (!pending) {
@@ -114,11 +126,12 @@ export function createSwarmRequestHandler(
   if (source.insights$)
     subscriptions.push(source.insights$.subscribe({ next: (i) => events.send('insight', i), error: () => {} }))
 
-  /** The session's latest snapshot; after the session ended, the last one it emitted. */
+  /** The session's latest snapshot, fresh within snapshotRefreshMs; after the session ended, its last one. */
   const currentSnapshot = (): SwarmSnapshot => {
-    if (!ended) {
+    if (!ended && (latest === null || Date.now() - latestTakenAt >= options.snapshotRefreshMs)) {
       try {
         latest = source.snapshot()
+        latestTakenAt = Date.now()
       } catch {
         // A disposed session may refuse; the last snapshot seen still stands.
       }
@@ -143,14 +156,8 @@ export function createSwarmRequestHandler(
 
     if (path === '/metrics') {
       const openMetrics = /application\/openmetrics-text/i.test(req.headers.accept ?? '')
-      const exporter = exporters[openMetrics ? 'openmetrics' : 'prometheus']
-      return send(
-        req,
-        res,
-        200,
-        exporter.contentType,
-        exporter.render(currentSnapshot(), options.export, { droppedSeries: dropped }),
-      )
+      const format = openMetrics ? 'openmetrics' : 'prometheus'
+      return send(req, res, 200, exporters[format].contentType, render(format, currentSnapshot()))
     }
     if (path === '/api/snapshot') return sendJson(req, res, 200, currentSnapshot())
     if (path === '/api/history') {
@@ -172,13 +179,7 @@ export function createSwarmRequestHandler(
         )
       const exporter = exporters[format]
       res.setHeader('Content-Disposition', `inline; filename="swarm-perf.${exporter.extension}"`)
-      return send(
-        req,
-        res,
-        200,
-        exporter.contentType,
-        exporter.render(currentSnapshot(), options.export, { droppedSeries: dropped }),
-      )
+      return send(req, res, 200, exporter.contentType, render(format, currentSnapshot()))
     }
     if (path === '/api/events') {
       if (events.size >= options.maxEventClients)
