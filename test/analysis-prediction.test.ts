@@ -127,6 +127,42 @@ describe('predictions', () => {
     ])
   })
 
+  it('learns host CPU and memory per task of each kind when the monitor reports in-flight counts per kind', () => {
+    const r = rng(5)
+    const snaps = Array.from({ length: 30 }, (_, i) => {
+      const plan = Math.floor(r() * 6)
+      const code = Math.floor(r() * 6)
+      return snapshot({
+        at: i * 1000,
+        agents: [agent('a1', { state: 'busy' })],
+        kinds: [
+          { kind: 'plan', completed: 50, failed: 0, meanServiceMs: 1100, p50ServiceMs: 1000, inFlight: plan },
+          { kind: 'code', completed: 50, failed: 0, meanServiceMs: 2200, p50ServiceMs: 2000, inFlight: code },
+        ],
+        swarm: {
+          tasksInFlight: plan + code,
+          resources: {
+            cpu: 0.05 + 0.1 * plan + 0.02 * code,
+            memoryUsedBytes: 1e9 + 2e8 * plan + 5e7 * code,
+            memoryTotalBytes: 8e9,
+          },
+        },
+      })
+    })
+    const found = predictions(snaps[29], snaps.slice(0, 29), parseAnalysisConfig({})) as Prediction[]
+    const plan = found.find((p) => p.kind === 'plan')?.resourcesPerTask
+    const code = found.find((p) => p.kind === 'code')?.resourcesPerTask
+    expect(plan?.cpu).toBeCloseTo(0.1, 9)
+    expect(plan?.memoryBytes).toBeCloseTo(2e8, 0)
+    expect(code?.cpu).toBeCloseTo(0.02, 9)
+    expect(code?.memoryBytes).toBeCloseTo(5e7, 0)
+    // Without the per-kind counts: no per-kind figure, only the swarm's per in-flight task.
+    const plain = snaps.map((s) => ({ ...s, kinds: s.kinds.map(({ inFlight: _, ...k }) => k) }))
+    const without = predictions(plain[29], plain.slice(0, 29), parseAnalysisConfig({})) as Prediction[]
+    expect(without.find((p) => p.kind === 'plan')?.resourcesPerTask).toBeNull()
+    expect(without.find((p) => p.kind === null)?.resourcesPerTask?.cpu).toBeGreaterThan(0)
+  })
+
   it('fits a lognormal from mean and median', () => {
     const d = fitLognormal(1000 * Math.exp(0.5), 1000, 100, 0)
     expect(d.mu).toBeCloseTo(Math.log(1000), 9)

@@ -134,6 +134,7 @@ export const predictions: Analyser = (snapshot, history, config) => {
       trends,
     }),
   ]
+  const perKind = resourcesPerKind(snapshots, [...recent.keys()])
   for (const [kind, share] of recent) {
     const d = distributions.get(kind)!
     const w = share / total
@@ -153,6 +154,7 @@ export const predictions: Analyser = (snapshot, history, config) => {
         }),
         agentsForSla: null,
         serviceMs: d,
+        resourcesPerTask: perKind?.get(kind) ?? null,
       }),
     )
   }
@@ -194,4 +196,59 @@ function trendsOf(snapshots: readonly SwarmSnapshot[], config: AnalysisConfig): 
       ? { level: queue.level, perMin: queue.trend * 60_000, in10Min: Math.max(0, forecast(queue, 600_000)) }
       : null,
   }
+}
+
+/**
+ * Host CPU and memory per in-flight task of each kind: least squares of the host's readings on the in-flight
+ * counts per kind (`kinds[].inFlight`, when the monitor reports it) plus an intercept for the baseline, over the
+ * snapshots with readings. Null without the counts or with fewer snapshots than unknowns + 2.
+ */
+export function resourcesPerKind(
+  snapshots: readonly SwarmSnapshot[],
+  kinds: readonly string[],
+): Map<string, { cpu: number | null; memoryBytes: number | null }> | null {
+  const rows: number[][] = []
+  const cpu: number[] = []
+  const memory: number[] = []
+  for (const s of snapshots) {
+    const r = s.swarm.resources
+    if (r.cpu === null || r.memoryUsedBytes === null) continue
+    const counts = kinds.map((k) => s.kinds.find((x) => x.kind === k)?.inFlight)
+    if (counts.some((c) => c === undefined)) continue
+    rows.push([1, ...(counts as number[])])
+    cpu.push(r.cpu)
+    memory.push(r.memoryUsedBytes)
+  }
+  if (kinds.length === 0 || rows.length < kinds.length + 3) return null
+  const cpuFit = leastSquares(rows, cpu)
+  const memoryFit = leastSquares(rows, memory)
+  if (!cpuFit || !memoryFit) return null
+  return new Map(
+    kinds.map((k, i) => [k, { cpu: Math.max(0, cpuFit[i + 1]), memoryBytes: Math.max(0, memoryFit[i + 1]) }]),
+  )
+}
+
+/** Ordinary least squares by the normal equations (Gaussian elimination with partial pivoting); null if singular. */
+function leastSquares(x: readonly number[][], y: readonly number[]): number[] | null {
+  const n = x[0].length
+  const a = Array.from({ length: n }, (_, i) => {
+    const row = Array.from({ length: n + 1 }, () => 0)
+    for (let r = 0; r < x.length; r++) {
+      for (let j = 0; j < n; j++) row[j] += x[r][i] * x[r][j]
+      row[n] += x[r][i] * y[r]
+    }
+    return row
+  })
+  for (let col = 0; col < n; col++) {
+    let pivot = col
+    for (let r = col + 1; r < n; r++) if (Math.abs(a[r][col]) > Math.abs(a[pivot][col])) pivot = r
+    if (Math.abs(a[pivot][col]) < 1e-9) return null
+    ;[a[col], a[pivot]] = [a[pivot], a[col]]
+    for (let r = 0; r < n; r++) {
+      if (r === col) continue
+      const f = a[r][col] / a[col][col]
+      for (let j = col; j <= n; j++) a[r][j] -= f * a[col][j]
+    }
+  }
+  return a.map((row, i) => row[n] / row[i])
 }

@@ -79,6 +79,11 @@ export interface KindSnapshot {
   meanServiceMs: number | null
   /** Fleet p50 for this kind over the window. */
   p50ServiceMs: number | null
+  /**
+   * Tasks of this kind in flight now. Optional: when the monitor fills it, analysis learns host CPU and memory per
+   * task of each kind (a regression of the host's readings on the in-flight counts per kind).
+   */
+  inFlight?: number
 }
 
 export interface SwarmSummary {
