@@ -19,8 +19,11 @@ export function versions(packages: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {}
   for (const name of ['swarm-perf', 'assemblyscript', ...packages]) {
     try {
-      const path =
-        name === 'swarm-perf' ? new URL('../package.json', import.meta.url) : require.resolve(`${name}/package.json`)
+      // Read node_modules directly: some packages (assemblyscript, the loader) do not export their package.json.
+      const path = new URL(
+        name === 'swarm-perf' ? '../package.json' : `../node_modules/${name}/package.json`,
+        import.meta.url,
+      )
       out[name] = JSON.parse(readFileSync(path, 'utf8')).version
     } catch {
       out[name] = 'not installed'
