@@ -116,6 +116,8 @@ describe('snapshots', () => {
     expect(snapshots.map((s) => s.seq)).toEqual([0, 1, 2])
     expect(snapshots[0].swarm.tasksQueued).toBe(1)
     expect(snapshots[1].swarm.tasksInFlight).toBe(1)
+    expect(snapshots[1].kinds).toMatchObject([{ kind: '(none)', inFlight: 1, completed: 0 }])
+    expect(snapshots[2].kinds).toMatchObject([{ kind: '(none)', inFlight: 0, completed: 1 }])
     expect(snapshots[2].swarm.tasksCompleted).toBe(1)
     expect(snapshots[2].agents[0].serviceMs.p50).toBeCloseTo(2700, -1)
   })

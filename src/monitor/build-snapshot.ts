@@ -104,6 +104,7 @@ export function buildSnapshot(
       failed,
       meanServiceMs: orNull(m.scoring.fleetKindMeanMs(k)),
       p50ServiceMs: m.kinds.count(k) > 0 ? orNull(m.kinds.quantile(k, 0.5)) : null,
+      inFlight: state.kindInFlight[k] ?? 0,
     }
   })
 

@@ -88,6 +88,8 @@ export class SwarmState {
   readonly placing = new Set<TaskRecord>()
   readonly assigned = new Set<TaskRecord>()
   readonly kindNames: string[] = []
+  /** Running tasks per kind index. */
+  readonly kindInFlight: number[] = []
   private readonly kindIndexByName = new Map<string, number>()
   private readonly freeSlots: number[] = []
   private nextSlot = 0
@@ -210,9 +212,11 @@ export class SwarmState {
       if (state === 'running') agent.inFlight++
       else agent.queued++
     }
+    if (state === 'running') this.kindInFlight[task.kindIndex] = (this.kindInFlight[task.kindIndex] ?? 0) + 1
   }
 
   private leaveState(task: TaskRecord): void {
+    if (task.state === 'running' && task.agentId !== null) this.kindInFlight[task.kindIndex]--
     if (task.state === 'unassigned') this.unassigned.delete(task)
     else if (task.state === 'placing') this.placing.delete(task)
     else if (task.state === 'assigned') this.assigned.delete(task)
