@@ -132,6 +132,39 @@ export function assignmentCheckDense(count: i32): i32 {
   return -1
 }
 
+/** A staging block for a matrix that is transposed on the way in; freed after each transposition. */
+let staging: usize = 0
+
+/** Allocate the staging block for `count` f64 (call after assignmentPrepare); returns its address, 0 if too large. */
+export function assignmentStagingPtr(count: i32): usize {
+  if (<f64>count * 8 > <f64>(1 << 30) - 65536) return 0
+  if (staging != 0) heap.free(staging)
+  staging = heap.alloc(<usize>count << 3)
+  return staging
+}
+
+/**
+ * Transpose the rows x cols staging matrix into the costs region (cols x rows, row-major) in 32 x 32 tiles, then free
+ * the staging block: a tall problem is solved as its wide transpose.
+ */
+export function assignmentTransposeStaging(rows: i32, cols: i32): void {
+  const dst = costsPtr
+  for (let i0 = 0; i0 < rows; i0 += 32) {
+    const i1 = min(i0 + 32, rows)
+    for (let c0 = 0; c0 < cols; c0 += 32) {
+      const c1 = min(c0 + 32, cols)
+      for (let i = i0; i < i1; i++) {
+        const from = staging + ((<usize>i * <usize>cols) << 3)
+        for (let c = c0; c < c1; c++) {
+          store<f64>(dst + ((<usize>c * <usize>rows + <usize>i) << 3), load<f64>(from + (<usize>c << 3)))
+        }
+      }
+    }
+  }
+  heap.free(staging)
+  staging = 0
+}
+
 /** rows i32 after a solve: the column of each row, -1 when the row could not be assigned. */
 export function assignmentSolutionPtr(): usize {
   return xPtr
