@@ -37,7 +37,7 @@ export interface AssignmentOptions {
  * them is allowed (finite), as measured on up to 32 evenly spaced whole rows (a full count would cost a pass over the
  * matrix). Measured on this solver (CPU ms, dense/sparse): random n = 1000 at 1% 2.9x faster sparse, 10% 1.1x, 20%
  * 0.7x; n = 2000 at 1% 5.6x, 10% 1.4x, 20% 0.8x; OR-Library assignp800 (15.6%) 0.9x, assignp1500 (4.4%) 2.3x.
- * Below 500 x 500 both take about a millisecond, so the dense path keeps small problems.
+ * Under 250,000 pairs (500 x 500) either path takes a few milliseconds at most, so small problems stay dense.
  */
 export const sparseDensity = 0.1
 export const sparseMinimumPairs = 250_000
