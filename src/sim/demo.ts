@@ -58,7 +58,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
 
   // The run is deterministic: a run in virtual time first gives its makespan (hence the time scale) and the
   // figures of the comparison, before the live run shows the same swarm at human speed.
-  if (!options.ui) out(`preparing: scenario ${options.scenario} in virtual time with and without optimisation\n`)
+  out(`preparing: scenario ${options.scenario} in virtual time with and without optimisation\n`)
   const comparison: ComparisonRow[] = []
   const runs = [{ strategy: options.strategy, rebalance: options.rebalance }, withoutOptimisation, withOptimisation]
   for (const r of runs) {
