@@ -28,11 +28,14 @@ const W32: u32 = 3
 const W64: u32 = 4
 const CODE_MASK: u32 = 7
 
-// Histogram header: count u64 @0, min f64 @8, max f64 @16, (spare) @24, then the page table (u32 per page) @32.
+// Histogram header: count u64 @0, min f64 @8, max f64 @16, (spare) @24, then the page table @32: per page a cell
+// of [entry u32, total u32]. The total lets a query skip a page without reading it; SATURATED means "more than
+// fits, sum the page" (only past 4.29e9 values in one page of one histogram), so totals stay exact.
 const H_COUNT: usize = 0
 const H_MIN: usize = 8
 const H_MAX: usize = 16
 const H_PAGES: usize = 32
+const SATURATED: u32 = 0xffffffff
 // Agent block header: epoch f64 @0, ring index i32 @8, then S + 1 histograms (aggregate last) @16.
 const B_EPOCH: usize = 0
 const B_RING: usize = 8
@@ -205,10 +208,10 @@ function subPageAs<A, S>(ap: usize, sp: usize): bool {
 function clearHist(h: usize): void {
   const table = h + H_PAGES
   for (let i: u32 = 0; i < nPages; i++) {
-    const e = load<u32>(table + (<usize>i << 2))
+    const e = load<u32>(table + (<usize>i << 3))
     if (e != 0) {
       freePage(e)
-      store<u32>(table + (<usize>i << 2), 0)
+      store<u64>(table + (<usize>i << 3), 0)
     }
   }
   store<u64>(h + H_COUNT, 0)
@@ -221,9 +224,10 @@ function addHist(agg: usize, h: usize): void {
   const count = load<u64>(h + H_COUNT)
   if (count == 0) return
   for (let i: u32 = 0; i < nPages; i++) {
-    const se = load<u32>(h + H_PAGES + (<usize>i << 2))
+    const scell = h + H_PAGES + (<usize>i << 3)
+    const se = load<u32>(scell)
     if (se == 0) continue
-    const cell = agg + H_PAGES + (<usize>i << 2)
+    const cell = agg + H_PAGES + (<usize>i << 3)
     let ae = load<u32>(cell)
     if (ae == 0) {
       ae = newPage(max(se & CODE_MASK, W16))
@@ -235,11 +239,14 @@ function addHist(agg: usize, h: usize): void {
     if (pair == ((W16 << 4) | W8)) from = addPageAs<u16, u8>(pageOf(ae), pageOf(se))
     else if (pair == ((W32 << 4) | W8)) from = addPageAs<u32, u8>(pageOf(ae), pageOf(se))
     else if (pair == ((W32 << 4) | W16)) from = addPageAs<u32, u16>(pageOf(ae), pageOf(se))
-    if (from < 0) continue
-    for (let b = <u32>from; b < PAGE_BINS; b++) {
-      const c = getBin(se, b)
-      if (c != 0) addBin(cell, b, c)
+    if (from >= 0) {
+      for (let b = <u32>from; b < PAGE_BINS; b++) {
+        const c = getBin(se, b)
+        if (c != 0) addBin(cell, b, c)
+      }
     }
+    const sum = <u64>load<u32>(cell + 4) + <u64>load<u32>(scell + 4)
+    store<u32>(cell + 4, sum >= <u64>SATURATED ? SATURATED : <u32>sum)
   }
   store<u64>(agg + H_COUNT, load<u64>(agg + H_COUNT) + count)
 }
@@ -249,9 +256,10 @@ function subHist(agg: usize, h: usize): void {
   const count = load<u64>(h + H_COUNT)
   if (count == 0) return
   for (let i: u32 = 0; i < nPages; i++) {
-    const se = load<u32>(h + H_PAGES + (<usize>i << 2))
+    const scell = h + H_PAGES + (<usize>i << 3)
+    const se = load<u32>(scell)
     if (se == 0) continue
-    const cell = agg + H_PAGES + (<usize>i << 2)
+    const cell = agg + H_PAGES + (<usize>i << 3)
     const ae = load<u32>(cell)
     const pair = ((ae & CODE_MASK) << 4) | (se & CODE_MASK)
     let left = false
@@ -267,7 +275,12 @@ function subHist(agg: usize, h: usize): void {
     }
     if (!left) {
       freePage(ae)
-      store<u32>(cell, 0)
+      store<u64>(cell, 0)
+    } else {
+      // A saturated aggregate total is recounted; otherwise it is exact arithmetic.
+      const t = load<u32>(cell + 4)
+      if (t == SATURATED) store<u32>(cell + 4, <u32>min(pageTotal(load<u32>(cell)), <u64>SATURATED))
+      else store<u32>(cell + 4, t - load<u32>(scell + 4))
     }
   }
   store<u64>(agg + H_COUNT, load<u64>(agg + H_COUNT) - count)
@@ -365,7 +378,9 @@ function admitSlow(v: f64): f64 {
 /** Count one (admitted) value into histogram h's bins; the caller updates count, min and max. */
 @inline function countBin(h: usize, v: f64): void {
   const index = <u32>((reinterpret<u64>(v) >> shift) - binBase)
-  const cell = h + H_PAGES + (<usize>(index >> PAGE_SHIFT) << 2)
+  const cell = h + H_PAGES + (<usize>(index >> PAGE_SHIFT) << 3)
+  const total = load<u32>(cell + 4)
+  if (total != SATURATED) store<u32>(cell + 4, total + 1)
   let entry = load<u32>(cell)
   if (entry == 0) {
     entry = newPage(W8)
@@ -417,7 +432,7 @@ export function histInit(m: i32, minValueMs: f64, maxValueMs: f64, slotCount: i3
   nPages = (nBins + PAGE_MASK) >> PAGE_SHIFT
   slots = slotCount
   capacity = <u32>agentCapacity
-  histBytes = (H_PAGES + (<usize>nPages << 2) + 7) & ~(<usize>7)
+  histBytes = H_PAGES + (<usize>nPages << 3)
   blockBytes = B_HISTS + <usize>(slots + 1) * histBytes
   // Everything from the current end of memory up is ours (see the header comment).
   top = <usize>memory.size() << 16
@@ -620,6 +635,12 @@ function pageTotal(entry: u32): u64 {
   return total
 }
 
+/** A page-table cell's count: its total, or the page summed when the total saturated (or 0 for no page). */
+@inline function cellTotal(cell: usize): u64 {
+  const t = load<u32>(cell + 4)
+  return t != SATURATED ? <u64>t : pageTotal(load<u32>(cell))
+}
+
 @inline function binOr0(entry: u32, bin: u32): u64 {
   return entry == 0 ? 0 : getBin(entry, bin)
 }
@@ -655,10 +676,12 @@ export function histQuantiles(agent: u32, k: i32): void {
   let j = 0
   let below: f64 = 0
   for (let p: u32 = 0; p < nPages && j < split; p++) {
-    const ea = load<u32>(agg + H_PAGES + (<usize>p << 2))
-    const ec = load<u32>(cur + H_PAGES + (<usize>p << 2))
+    const ca = agg + H_PAGES + (<usize>p << 3)
+    const cc = cur + H_PAGES + (<usize>p << 3)
+    const ea = load<u32>(ca)
+    const ec = load<u32>(cc)
     if ((ea | ec) == 0) continue
-    const total = <f64>(pageTotal(ea) + pageTotal(ec))
+    const total = <f64>(cellTotal(ca) + cellTotal(cc))
     if (below + total < orderedRank(j)) {
       below += total
       continue
@@ -674,10 +697,12 @@ export function histQuantiles(agent: u32, k: i32): void {
   j = k - 1
   let above: f64 = 0
   for (let p = <i32>nPages - 1; p >= 0 && j >= split; p--) {
-    const ea = load<u32>(agg + H_PAGES + (<usize>p << 2))
-    const ec = load<u32>(cur + H_PAGES + (<usize>p << 2))
+    const ca = agg + H_PAGES + (<usize>p << 3)
+    const cc = cur + H_PAGES + (<usize>p << 3)
+    const ea = load<u32>(ca)
+    const ec = load<u32>(cc)
     if ((ea | ec) == 0) continue
-    const total = <f64>(pageTotal(ea) + pageTotal(ec))
+    const total = <f64>(cellTotal(ca) + cellTotal(cc))
     if (above + total <= n - orderedRank(j)) {
       above += total
       continue
@@ -710,7 +735,7 @@ export function histFleetQuantiles(k: i32): void {
       lo = min(lo, load<f64>(h + H_MIN))
       hi = max(hi, load<f64>(h + H_MAX))
       for (let p: u32 = 0; p < nPages; p++) {
-        const e = load<u32>(h + H_PAGES + (<usize>p << 2))
+        const e = load<u32>(h + H_PAGES + (<usize>p << 3))
         if (e == 0) continue
         const dst = fleetBins + (<usize>(p << PAGE_SHIFT) << 3)
         for (let b: u32 = 0; b < PAGE_BINS; b++) {
