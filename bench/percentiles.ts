@@ -9,8 +9,9 @@
  *    without windows keep a ring of 6 sketches per agent, reset the expiring one and merge the ring to query.
  * Times are CPU time of this process (user + system, so GC threads count), not wall time: the machine is shared,
  * and another process's load must not count against whichever contender ran while it peaked.
- * valuesPerSec is the best of up to 3 runs. bytesPerAgent: ours = WASM memory / agents; hdr = estimatedFootprintInBytes;
- * other JS peers = growth of V8 heap + ArrayBuffers after GC. p99RelErr/p999RelErr: worst relative error over agents
+ * valuesPerSec is the best of up to 3 runs. bytesPerAgent: ours = WASM memory / agents; hdr WASM = its
+ * estimatedFootprintInBytes (its memory is one WASM instance shared by all histograms); baseline = its typed arrays;
+ * hdr JS, DDSketch, tdigest = growth of V8 heap + ArrayBuffers after full GCs. p99RelErr/p999RelErr: worst relative error over agents
  * against exact nearest rank on the same data (in the window scenario, the samples in the final window).
  * queryMicros: p50, p95, p99 and p99.9 of one agent, averaged over the agents.
  */
@@ -155,7 +156,7 @@ function baseline(): Contender {
         },
         advance: (nowMs) => b.advanceTo(nowMs),
         quantiles: (agent, qs) => qs.map((q) => b.quantile(agent, q)),
-        bytes: () => undefined,
+        bytes: () => b.bytes(),
         dispose: () => {},
       }
     },
@@ -283,19 +284,23 @@ const cpuMs = () => {
   const u = process.cpuUsage()
   return (u.user + u.system) / 1000
 }
-const heapBytes = () => {
-  gc()
+/** Live heap + ArrayBuffer bytes after full collections (ArrayBuffer stores are freed a moment after the GC). */
+const heapBytes = async () => {
+  for (let i = 0; i < 3; i++) {
+    gc()
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
   const m = process.memoryUsage()
   return m.heapUsed + m.arrayBuffers
 }
 
-function runScenario(
+async function runScenario(
   contender: Contender,
   scenario: Scenario,
   agents: Uint32Array,
   values: Float64Array,
   exact: { p99: number; p999: number }[],
-): Result {
+): Promise<Result> {
   const agentCount = scenario === 'single' ? 1 : 1000
   const windowed = scenario === 'window'
   const n = values.length
@@ -305,7 +310,7 @@ function runScenario(
   for (let run = 0; run < 3; run++) {
     kept?.dispose()
     kept = undefined
-    const before = run === 0 ? heapBytes() : 0
+    const before = run === 0 ? await heapBytes() : 0
     const instance = contender.create(agentCount, windowed)
     const t0 = cpuMs()
     for (let from = 0; from < n; from += CHUNK) {
@@ -314,7 +319,7 @@ function runScenario(
     }
     const ms = cpuMs() - t0
     best = Math.min(best, ms)
-    if (run === 0) heapGrowth = heapBytes() - before
+    if (run === 0) heapGrowth = (await heapBytes()) - before
     kept = instance
     // A slow contender (tdigest) runs once: the machine time is better spent elsewhere.
     if (ms > 4000) break
@@ -329,7 +334,8 @@ function runScenario(
     p99RelErr = Math.max(p99RelErr, Math.abs(p99 - exact[a].p99) / exact[a].p99)
     p999RelErr = Math.max(p999RelErr, Math.abs(p999 - exact[a].p999) / exact[a].p999)
   }
-  const queries = agentCount === 1 ? 2000 : agentCount
+  // Timed on up to 200 agents (a merged-ring tdigest query takes milliseconds).
+  const queries = agentCount === 1 ? 2000 : Math.min(agentCount, 200)
   let sink = 0
   const q0 = cpuMs()
   for (let i = 0; i < queries; i++) sink += instance.quantiles(i % agentCount, QUERY)[0]
@@ -381,7 +387,7 @@ export const percentilesBenchmark: Benchmark = {
       const exact = exactQuantiles(agents, values, agentCount, scenario === 'window')
       for (const contender of contenders) {
         const started = performance.now()
-        const result = runScenario(contender, scenario, agents, values, exact)
+        const result = await runScenario(contender, scenario, agents, values, exact)
         results.push(result)
         const seconds = ((performance.now() - started) / 1000).toFixed(1)
         if (!json) process.stderr.write(`  ${scenario} ${contender.name}: ${seconds} s\n`)
