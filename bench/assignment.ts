@@ -96,7 +96,7 @@ const peers: Peer[] = [
   {
     name: 'munkres',
     maxPairs: 2000 * 2000,
-    repeats: (instance) => (instance.rows * instance.cols <= 1e6 ? 5 : 3),
+    repeats: (instance) => (instance.rows * instance.cols <= 1e6 ? 9 : 3),
     prepare(instance) {
       const matrix = rowsOf(instance)
       return () => costOf(instance, munkres(matrix) as [number, number][])
@@ -149,7 +149,7 @@ function installedVersions(names: string[]): Record<string, string> {
 }
 
 // The same repeats as munkres and scipy: on a busy machine more runs would mean a luckier best.
-const oursRepeats = (instance: Instance) => (instance.rows * instance.cols <= 1e6 ? 5 : 3)
+const oursRepeats = (instance: Instance) => (instance.rows * instance.cols <= 1e6 ? 9 : 3)
 
 function runScipy(instances: Instance[], log: (line: string) => void): { version: string | null; results: Result[] } {
   const version = pythonVersion('scipy')
@@ -167,7 +167,7 @@ function runScipy(instances: Instance[], log: (line: string) => void): { version
         rows: instance.rows,
         cols: instance.cols,
         file,
-        repeats: instance.rows * instance.cols <= 1e6 ? 5 : 3,
+        repeats: instance.rows * instance.cols <= 1e6 ? 9 : 3,
         sparse: instance.sparse,
       }
     })
@@ -294,7 +294,7 @@ export const assignment: Benchmark = {
       })
       process.stdout.write(table(rows))
       process.stdout.write(
-        '\nms: wall clock, best of 5 runs up to 1e6 pairs, else 3 (munkres-algorithm and linear-sum-assignment: 3, else 1);' +
+        '\nms: wall clock, best of 9 runs up to 1e6 pairs, else 3 (munkres-algorithm and linear-sum-assignment: 3, else 1);' +
           ' ratios: peer ms / our ms. Ours includes reading the dense input; scipy-sparse gets a ready CSR matrix.\n',
       )
       const reasons = [...new Set(skipped.map((s) => `${s.name}: ${s.why}`))]
