@@ -3,6 +3,7 @@ import { anomaliesBenchmark } from './anomalies.js'
 import { assignment } from './assignment.js'
 import { binding } from './binding.js'
 import { percentilesBenchmark } from './percentiles.js'
+import { placement } from './placement.js'
 import { scenariosBenchmark } from './scenarios.js'
 
 export interface BenchOptions {
@@ -23,5 +24,6 @@ export const benchmarks: Benchmark[] = [
   assignment,
   binding,
   percentilesBenchmark,
+  placement,
   scenariosBenchmark,
 ]
