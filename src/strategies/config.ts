@@ -28,7 +28,7 @@ export const strategyOptionsSchema = z
     /** Service time assumed when nothing is known about the agent, the kind or the task (ms). */
     priorServiceMs: z.number().finite().positive().default(1000),
     /** optimal: pending tasks per call (matrix rows); the rest wait for the next call, priority first. */
-    maxTasksPerSolve: z.number().int().positive().max(5000).default(128),
+    maxTasksPerSolve: z.number().int().positive().max(5000).default(64),
   })
   .strict()
 export type StrategyOptions = z.output<typeof strategyOptionsSchema>

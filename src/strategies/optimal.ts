@@ -8,8 +8,8 @@ import { canRun, createExpectedCompletion, placementGainMs, placementOrder } fro
 import { earliestCompletion } from './performance-based.js'
 import { placeGreedy, roomOf } from './place-greedy.js'
 
-/** Cost-matrix cells per solve at most (16 MB of Float64): fewer positions per agent, then fewer rows per call. */
-export const maxCostCells = 1 << 18
+/** Cost-matrix cells per solve at most (512 KB of Float64): fewer positions per agent, then fewer rows per call. */
+export const maxCostCells = 1 << 16
 
 /**
  * Optimal: the placement that minimises the total expected completion time of the tasks placed in this call,
@@ -60,10 +60,14 @@ function columnsFor(agents: readonly AgentSnapshot[], room: Map<string, number>,
 export function placeOptimal(ctx: PlacementContext, settings: StrategyOptions): Reassignment[] {
   const model = createExpectedCompletion(ctx, settings.priorServiceMs)
   const pending = placementOrder(ctx.unassigned)
-  // Positions per agent: enough for the matrix to stay within maxCostCells. The optimum is exact unless an agent
-  // would take more than `positions` x capacity of one call's tasks (positions >= 8 up to 1000 agents x 256 rows).
+  // Positions per agent: 4x the even share plus 4, within maxCostCells. The optimum is exact unless an agent would
+  // take more than `positions` x capacity of one call's tasks (never below 8 up to 128 agents at 64 rows).
   const expectedRows = Math.max(1, Math.min(settings.maxTasksPerSolve, pending.length))
-  const positions = Math.max(1, Math.floor(maxCostCells / (expectedRows * Math.max(1, model.agents.length))))
+  const agentCount = Math.max(1, model.agents.length)
+  const positions = Math.max(
+    1,
+    Math.min(Math.floor(maxCostCells / (expectedRows * agentCount)), 4 * Math.ceil(expectedRows / agentCount) + 4),
+  )
   const room = new Map<string, number>()
   for (const agent of model.agents)
     room.set(agent.agentId, Math.min(roomOf(agent, model, settings), positions * Math.max(1, agent.capacity)))

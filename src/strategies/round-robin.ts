@@ -1,3 +1,4 @@
+import type { AgentSnapshot } from '../model/snapshot.js'
 import type { Strategy } from '../model/strategy.js'
 import { parseConfig } from '../model/validate.js'
 import { type StrategyOptionsInput, strategyOptionsSchema } from './config.js'
@@ -18,8 +19,14 @@ export function roundRobin(options?: StrategyOptionsInput): Strategy {
   return {
     name: 'round-robin',
     place(ctx) {
+      // Candidate lists are shared per set of requirements within a call: sort each once.
+      const sortedOnce = new WeakMap<readonly AgentSnapshot[], AgentSnapshot[]>()
       return placeGreedy(ctx, settings, (_task, candidates) => {
-        const sorted = [...candidates].sort((a, b) => (a.agentId < b.agentId ? -1 : a.agentId > b.agentId ? 1 : 0))
+        let sorted = sortedOnce.get(candidates)
+        if (!sorted) {
+          sorted = [...candidates].sort((a, b) => (a.agentId < b.agentId ? -1 : a.agentId > b.agentId ? 1 : 0))
+          sortedOnce.set(candidates, sorted)
+        }
         const next = lastAgentId === null ? sorted[0] : (sorted.find((a) => a.agentId > lastAgentId!) ?? sorted[0])
         lastAgentId = next.agentId
         return next
