@@ -1,5 +1,5 @@
 import { AggregationTemporality, DataPointType, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics'
-import { Registry } from 'prom-client'
+import { type OpenMetricsContentType, Registry } from 'prom-client'
 import { describe, expect, it } from 'vitest'
 import { bindOtelMeter, otelName } from '../src/bridges/bind-otel-meter.js'
 import { bindPromClient } from '../src/bridges/bind-prom-client.js'
@@ -33,7 +33,8 @@ describe('bindPromClient', () => {
   })
 
   it('works with a prom-client registry in OpenMetrics mode', async () => {
-    const registry = new Registry(Registry.OPENMETRICS_CONTENT_TYPE)
+    const registry = new Registry<OpenMetricsContentType>()
+    registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE)
     bindPromClient(fakeSession(makeSnapshot(3)).source, registry, { agentLabel: 'role' })
     const text = await registry.metrics()
     expect(text).toContain('# TYPE swarm_perf_tasks_completed counter')

@@ -161,7 +161,7 @@ describe('cardinality control', () => {
     const again = buildMetricFamilies(makeSnapshot(10), options, { droppedSeries: counter })
     const fewer = buildMetricFamilies(makeSnapshot(4), options, { droppedSeries: counter })
     const value = (f: ReturnType<typeof buildMetricFamilies>) =>
-      f.find((x) => x.name === 'swarm_perf_agent_series_dropped')!.samples[0].value
+      [...f.find((x) => x.name === 'swarm_perf_agent_series_dropped')!.samples][0].value
     expect([value(first), value(again), value(fewer)]).toEqual([2, 2, 2])
     buildMetricFamilies(makeSnapshot(11), options, { droppedSeries: counter })
     expect(counter.total).toBe(3)

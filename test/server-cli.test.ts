@@ -2,7 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { TestScheduler } from 'rxjs/testing'
 import { describe, expect, it } from 'vitest'
+import { paceByEventTime } from '../src/cli/commands/serve.js'
 import { main } from '../src/cli/run-cli.js'
 import { makeEventLog, toJsonl } from './fixtures/event-log.js'
 
@@ -74,5 +76,21 @@ describe('swarm-perf serve', () => {
     const token = startCli('serve', file, '--port', '0', '--token', 'short')
     expect(await token.exit).toBe(2)
     expect(token.output().err).toContain('token: must be at least 16 characters')
+  })
+})
+
+describe('serve --speed', () => {
+  it('replays events at their event-time pace divided by the speed (virtual time)', () => {
+    const scheduler = new TestScheduler((a, b) => expect(a).toEqual(b))
+    scheduler.run(({ cold, expectObservable }) => {
+      const e = (ts: number) => ({ type: 'x', ts })
+      // Read all at once from the file; paced to 0, 1000/2 and 3000/2 ms of wall time.
+      const source = cold('(abc|)', { a: e(10_000), b: e(11_000), c: e(13_000) })
+      expectObservable(paceByEventTime(source, 2, scheduler)).toBe('a 499ms b 999ms (c|)', {
+        a: e(10_000),
+        b: e(11_000),
+        c: e(13_000),
+      })
+    })
   })
 })

@@ -6,6 +6,7 @@ import {
   type MetricFamily,
   type MetricSample,
   metricSpecs,
+  sampleLabels,
 } from '../exporters/metric-families.js'
 import type { SwarmSnapshot } from '../model/snapshot.js'
 import type { SnapshotFeed } from './bind-prom-client.js'
@@ -82,7 +83,7 @@ export function bindOtelMeter(session: SnapshotFeed, meter: OtelMeterLike, optio
       // A summary's _sum/_count duplicate the histogram's; only its quantiles are gauges.
       for (const sample of family.samples)
         if (sample.suffix === '' || sample.suffix === '_total')
-          result.observe(observable as never, sample.value, Object.fromEntries(sample.labels))
+          result.observe(observable as never, sample.value, Object.fromEntries(sampleLabels(sample)))
     }
   }
   meter.addBatchObservableCallback(callback, [...observables.values()] as never[])
@@ -135,12 +136,12 @@ export function bindOtelMeter(session: SnapshotFeed, meter: OtelMeterLike, optio
 }
 
 /** Cumulative bucket counts per label set (without `le`), in bound order, +Inf last; and the bounds (seconds). */
-function bucketSeries(samples: readonly MetricSample[]) {
+function bucketSeries(samples: Iterable<MetricSample>) {
   const byLabels = new Map<string, { attributes: Attributes; cumulative: number[] }>()
   const bounds: number[] = []
   for (const s of samples) {
     if (s.suffix !== '_bucket') continue
-    const labels = s.labels.filter(([name]) => name !== 'le')
+    const labels = s.labels
     const key = labels.map(([n, v]) => `${n}=${v}`).join('\u0000')
     let entry = byLabels.get(key)
     if (!entry) {
@@ -148,7 +149,7 @@ function bucketSeries(samples: readonly MetricSample[]) {
       byLabels.set(key, entry)
     }
     if (byLabels.size === 1) {
-      const le = s.labels.find(([name]) => name === 'le')?.[1]
+      const le = s.extra?.[1]
       if (le !== undefined && le !== '+Inf') bounds.push(Number(le))
     }
     entry.cumulative.push(s.value)

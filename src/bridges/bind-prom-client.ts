@@ -6,6 +6,7 @@ import {
   type MetricFamily,
   type MetricSpec,
   metricSpecs,
+  sampleLabels,
 } from '../exporters/metric-families.js'
 import type { SwarmSession } from '../model/session.js'
 import type { SwarmSnapshot } from '../model/snapshot.js'
@@ -90,9 +91,9 @@ export function bindPromClient(
           help: spec.help,
           type: spec.type,
           aggregator: this.aggregator,
-          values: (family?.samples ?? []).map((s) => ({
+          values: Array.from(family?.samples ?? [], (s) => ({
             value: s.value,
-            labels: Object.fromEntries(s.labels),
+            labels: Object.fromEntries(sampleLabels(s)),
             // Counters keep the registry's own name (it appends `_total` where the format wants it).
             ...(s.suffix === '' || s.suffix === '_total' ? {} : { metricName: `${spec.name}${s.suffix}` }),
           })),

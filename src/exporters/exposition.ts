@@ -21,3 +21,28 @@ export function formatValue(value: number): string {
 export function sampleLine(family: MetricFamily, sample: MetricSample): string {
   return `${family.name}${sample.suffix}${sample.labelText} ${formatValue(sample.value)}`
 }
+
+/**
+ * Collects lines and joins them in blocks, so the many short line strings die young (cheap to collect) instead of
+ * all living until one final join.
+ */
+export class LineWriter {
+  #chunks: string[] = []
+  #lines: string[] = []
+
+  push(line: string): void {
+    this.#lines.push(line)
+    if (this.#lines.length >= 4096) this.#flush()
+  }
+
+  text(): string {
+    this.#flush()
+    return `${this.#chunks.join('\n')}\n`
+  }
+
+  #flush(): void {
+    if (this.#lines.length === 0) return
+    this.#chunks.push(this.#lines.join('\n'))
+    this.#lines = []
+  }
+}

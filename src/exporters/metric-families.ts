@@ -12,10 +12,17 @@ export type MetricType = 'gauge' | 'counter' | 'histogram' | 'summary'
 export interface MetricSample {
   /** Appended to the family name: `_total` for counters, `_bucket`/`_sum`/`_count` for histograms. */
   suffix: '' | '_total' | '_bucket' | '_sum' | '_count'
+  /** The sample's labels, except `le` of a bucket and `quantile` of a summary, which are in `extra`. */
   labels: ReadonlyArray<readonly [string, string]>
-  /** `labels` as exposition text, `{name="value",...}` or empty: built once per label set, not per format. */
+  extra?: readonly [string, string]
+  /** All labels as exposition text, `{name="value",...}` or empty, in the order `labels`, `extra`. */
   labelText: string
   value: number
+}
+
+/** Every label of a sample, `extra` last. */
+export function sampleLabels(sample: MetricSample): ReadonlyArray<readonly [string, string]> {
+  return sample.extra ? [...sample.labels, sample.extra] : sample.labels
 }
 
 export interface MetricSpec {
@@ -28,7 +35,20 @@ export interface MetricSpec {
 }
 
 export interface MetricFamily extends MetricSpec {
-  samples: MetricSample[]
+  /**
+   * Built as they are read, each time: with 10,000 agents, sample objects that live only while their line is
+   * printed cost far less garbage collection than a quarter of a million held until the text is joined.
+   */
+  readonly samples: Iterable<MetricSample>
+}
+
+function family(s: MetricSpec, samples: () => Iterable<MetricSample>): MetricFamily {
+  return {
+    ...s,
+    get samples() {
+      return samples()
+    },
+  }
 }
 
 /**
@@ -211,63 +231,59 @@ type Labels = ReadonlyArray<readonly [string, string]>
 
 const seconds = (ms: number | null): number | null => (ms === null ? null : ms / 1000)
 
-// Label text is rendered once per label set: an agent's label set is shared by all of its ~30 samples.
-const innerTextCache = new WeakMap<Labels, string>()
-function innerText(labels: Labels): string {
-  let text = innerTextCache.get(labels)
-  if (text === undefined) {
-    text = labels.map(([name, value]) => `${name}="${escapeLabelValue(value)}"`).join(',')
-    innerTextCache.set(labels, text)
-  }
-  return text
-}
-const labelText = (labels: Labels) => (labels.length === 0 ? '' : `{${innerText(labels)}}`)
-const withLabel = (inner: string, name: string, value: string) => `{${inner}${inner ? ',' : ''}${name}="${value}"}`
-
-function gauge(s: MetricSpec, values: ReadonlyArray<readonly [Labels, number | null]>): MetricFamily {
-  const samples: MetricSample[] = []
-  for (const [labels, value] of values)
-    if (value !== null) samples.push({ suffix: '', labels, labelText: labelText(labels), value })
-  return { ...s, samples }
+/** Labels with their exposition text, built once per label set (an agent's is shared by ~30 samples). */
+interface LabelSet {
+  labels: Labels
+  inner: string
+  text: string
 }
 
-function counter(s: MetricSpec, values: ReadonlyArray<readonly [Labels, number]>): MetricFamily {
-  return {
-    ...s,
-    samples: values.map(([labels, value]) => ({
-      suffix: '_total' as const,
-      labels,
-      labelText: labelText(labels),
-      value,
-    })),
+function labelSet(labels: Labels): LabelSet {
+  const inner = labels.map(([name, value]) => `${name}="${escapeLabelValue(value)}"`).join(',')
+  return { labels, inner, text: inner ? `{${inner}}` : '' }
+}
+const noLabels = labelSet([])
+
+// The `le`/`quantile` label pairs, shared by every sample that carries them.
+const extraPairs = new Map<string, readonly [string, string]>()
+function extraPair(name: string, value: string): readonly [string, string] {
+  const key = `${name}=${value}`
+  let pair = extraPairs.get(key)
+  if (!pair) {
+    pair = [name, value]
+    if (extraPairs.size < 10_000) extraPairs.set(key, pair)
   }
+  return pair
+}
+
+function sampleWith(suffix: MetricSample['suffix'], set: LabelSet, extra: readonly [string, string], value: number) {
+  const labelText = `{${set.inner}${set.inner ? ',' : ''}${extra[0]}="${extra[1]}"}`
+  return { suffix, labels: set.labels, extra, labelText, value }
+}
+
+function gauge(s: MetricSpec, values: ReadonlyArray<readonly [LabelSet, number | null]>): MetricFamily {
+  return family(s, function* () {
+    for (const [set, value] of values)
+      if (value !== null) yield { suffix: '', labels: set.labels, labelText: set.text, value }
+  })
+}
+
+function counter(s: MetricSpec, values: ReadonlyArray<readonly [LabelSet, number]>): MetricFamily {
+  return family(s, function* () {
+    for (const [set, value] of values) yield { suffix: '_total', labels: set.labels, labelText: set.text, value }
+  })
 }
 
 /** Bucket counts are per bucket in the snapshot; Prometheus wants them cumulative, bounds in seconds. */
-function histogramSamples(h: BucketCounts, labels: Labels): MetricSample[] {
-  const samples: MetricSample[] = []
-  const inner = innerText(labels)
-  const text = labelText(labels)
+function* histogramSamples(h: BucketCounts, set: LabelSet): Generator<MetricSample> {
   let cumulative = 0
   for (let i = 0; i < h.boundsMs.length; i++) {
     cumulative += h.counts[i] ?? 0
-    const le = formatBound(h.boundsMs[i] / 1000)
-    samples.push({
-      suffix: '_bucket',
-      labels: [...labels, ['le', le]],
-      labelText: withLabel(inner, 'le', le),
-      value: cumulative,
-    })
+    yield sampleWith('_bucket', set, extraPair('le', formatBound(h.boundsMs[i] / 1000)), cumulative)
   }
-  samples.push({
-    suffix: '_bucket',
-    labels: [...labels, ['le', '+Inf']],
-    labelText: withLabel(inner, 'le', '+Inf'),
-    value: h.count,
-  })
-  samples.push({ suffix: '_sum', labels, labelText: text, value: h.sumMs / 1000 })
-  samples.push({ suffix: '_count', labels, labelText: text, value: h.count })
-  return samples
+  yield sampleWith('_bucket', set, extraPair('le', '+Inf'), h.count)
+  yield { suffix: '_sum', labels: set.labels, labelText: set.text, value: h.sumMs / 1000 }
+  yield { suffix: '_count', labels: set.labels, labelText: set.text, value: h.count }
 }
 
 /** `le` and `quantile` values in the canonical form OpenMetrics asks for (`1.0`, not `1`), which 0.0.4 accepts too. */
@@ -287,27 +303,21 @@ const boundText = new Map<number, string>()
  */
 function quantileSummary(
   s: MetricSpec,
-  groups: ReadonlyArray<readonly [Labels, object, BucketCounts | null]>,
+  groups: () => Iterable<readonly [LabelSet, object, BucketCounts | null]>,
   which: ReadonlyArray<readonly [string, string]> = windowQuantiles,
 ): MetricFamily {
-  const samples: MetricSample[] = []
-  for (const [labels, p, totals] of groups) {
-    for (const [q, field] of which) {
-      const v = (p as Record<string, number | null | undefined>)[field] ?? null
-      if (v !== null)
-        samples.push({
-          suffix: '',
-          labels: [...labels, ['quantile', q]],
-          labelText: withLabel(innerText(labels), 'quantile', q),
-          value: v / 1000,
-        })
+  return family(s, function* () {
+    for (const [set, p, totals] of groups()) {
+      for (const [q, field] of which) {
+        const v = (p as Record<string, number | null | undefined>)[field] ?? null
+        if (v !== null) yield sampleWith('', set, extraPair('quantile', q), v / 1000)
+      }
+      if (totals) {
+        yield { suffix: '_sum', labels: set.labels, labelText: set.text, value: totals.sumMs / 1000 }
+        yield { suffix: '_count', labels: set.labels, labelText: set.text, value: totals.count }
+      }
     }
-    if (totals) {
-      samples.push({ suffix: '_sum', labels, labelText: labelText(labels), value: totals.sumMs / 1000 })
-      samples.push({ suffix: '_count', labels, labelText: labelText(labels), value: totals.count })
-    }
-  }
-  return { ...s, samples }
+  })
 }
 
 /** One label value's worth of agents: an agent, a role, or the agents past the cap. */
@@ -381,7 +391,7 @@ export function buildMetricFamilies(
 ): MetricFamily[] {
   const s = snapshot.swarm
   const m = metricSpecs
-  const none: Labels = []
+  const none = noLabels
   const families: MetricFamily[] = [
     gauge(m.agents, [[none, s.agents]]),
     gauge(m.tasksQueued, [[none, s.tasksQueued]]),
@@ -391,29 +401,29 @@ export function buildMetricFamilies(
     counter(m.tasksCancelled, [[none, s.tasksCancelled]]),
     gauge(m.throughput, [[none, s.throughputPerMin / 60]]),
     gauge(m.errorRatio, [[none, s.errorRate]]),
-    { ...m.responseTime, samples: histogramSamples(snapshot.histograms.responseMs, none) },
-    { ...m.serviceTime, samples: histogramSamples(snapshot.histograms.serviceMs, none) },
-    quantileSummary(m.responseTimeWindow, [[none, s.responseMs, snapshot.histograms.responseMs]]),
-    quantileSummary(m.serviceTimeWindow, [[none, s.serviceMs, snapshot.histograms.serviceMs]]),
+    family(m.responseTime, () => histogramSamples(snapshot.histograms.responseMs, none)),
+    family(m.serviceTime, () => histogramSamples(snapshot.histograms.serviceMs, none)),
+    quantileSummary(m.responseTimeWindow, () => [[none, s.responseMs, snapshot.histograms.responseMs]]),
+    quantileSummary(m.serviceTimeWindow, () => [[none, s.serviceMs, snapshot.histograms.serviceMs]]),
     gauge(m.imbalance, [[none, s.imbalance]]),
     gauge(m.efficiency, [[none, s.efficiency]]),
-    quantileSummary(m.messageLatency, [[none, s.messageLatencyMs, null]]),
+    quantileSummary(m.messageLatency, () => [[none, s.messageLatencyMs, null]]),
     counter(m.consensusRounds, [[none, s.consensus.rounds]]),
-    quantileSummary(m.consensusDuration, [[none, { p95: s.consensus.p95Ms }, null]], [['0.95', 'p95']]),
+    quantileSummary(m.consensusDuration, () => [[none, { p95: s.consensus.p95Ms }, null]], [['0.95', 'p95']]),
     gauge(m.consensusAgreement, [[none, s.consensus.agreementRate]]),
     gauge(m.hostCpu, [[none, s.resources.cpu]]),
     gauge(m.hostMemoryUsed, [[none, s.resources.memoryUsedBytes]]),
     gauge(m.hostMemoryTotal, [[none, s.resources.memoryTotalBytes]]),
     gauge(m.hostLoadAverage, [[none, s.resources.loadAverage]]),
     counter(m.events, [
-      [[['result', 'valid']], s.eventsValid],
-      [[['result', 'invalid']], s.eventsInvalid],
+      [labelSet([['result', 'valid']]), s.eventsValid],
+      [labelSet([['result', 'invalid']]), s.eventsInvalid],
     ]),
     gauge(m.reportedQueueDepth, [[none, s.reportedQueueDepth]]),
     counter(m.reassignments, [
-      [[['result', 'emitted']], s.reassignments.emitted],
-      [[['result', 'applied']], s.reassignments.applied],
-      [[['result', 'refused']], s.reassignments.refused],
+      [labelSet([['result', 'emitted']]), s.reassignments.emitted],
+      [labelSet([['result', 'applied']]), s.reassignments.applied],
+      [labelSet([['result', 'refused']]), s.reassignments.refused],
     ]),
     gauge(m.queueUnassigned, [[none, snapshot.queue.unassigned]]),
     gauge(m.queueOldestWait, [[none, seconds(snapshot.queue.oldestWaitMs)]]),
@@ -423,11 +433,11 @@ export function buildMetricFamilies(
       snapshot.alerts
         .filter((a) => a.state === 'firing')
         .map((a) => [
-          [
+          labelSet([
             ['rule_id', a.ruleId],
             ['severity', a.severity],
             ['metric', a.metric],
-          ],
+          ]),
           1,
         ]),
     ),
@@ -435,7 +445,7 @@ export function buildMetricFamilies(
     gauge(m.insights, countBy(snapshot.insights)),
     gauge(
       m.slaCompliance,
-      snapshot.sla.map((x) => [[['sla_id', x.id]], x.compliance]),
+      snapshot.sla.map((x) => [labelSet([['sla_id', x.id]]), x.compliance]),
     ),
     gauge(m.snapshotTimestamp, [[none, snapshot.at / 1000]]),
   ]
@@ -447,7 +457,7 @@ export function buildMetricFamilies(
 
   const labelName = options.agentLabel === 'id' ? 'agent_id' : 'role'
   const rows = groups.map((g) => {
-    const labels: Labels = [[labelName, g.label]]
+    const labels = labelSet([[labelName, g.label]])
     const completed = sum(g.agents, (a) => a.tasksCompleted)
     const failed = sum(g.agents, (a) => a.tasksFailed)
     const capacity = sum(g.agents, (a) => a.capacity)
@@ -468,72 +478,51 @@ export function buildMetricFamilies(
     }
   })
   const bounds = snapshot.histograms.serviceMs.boundsMs
+  // Per-agent families are built when read and dropped right after: with 10,000 agents, holding every sample
+  // object until the text is joined costs more in garbage collection than building them.
+  const perAgent = (s: MetricSpec, type: 'gauge' | 'counter', read: (r: (typeof rows)[number]) => number | null) =>
+    family(s, function* () {
+      const suffix = type === 'counter' ? '_total' : ''
+      for (const r of rows) {
+        const value = read(r)
+        if (value !== null) yield { suffix, labels: r.labels.labels, labelText: r.labels.text, value }
+      }
+    })
   families.push(
-    gauge(
-      m.agentCapacity,
-      rows.map((r) => [r.labels, r.capacity]),
-    ),
-    gauge(
-      m.agentInFlight,
-      rows.map((r) => [r.labels, r.inFlight]),
-    ),
-    gauge(
-      m.agentQueued,
-      rows.map((r) => [r.labels, r.queued]),
-    ),
-    gauge(
-      m.agentLoad,
-      rows.map((r) => [r.labels, r.load]),
-    ),
-    counter(
-      m.agentCompleted,
-      rows.map((r) => [r.labels, r.completed]),
-    ),
-    counter(
-      m.agentFailed,
-      rows.map((r) => [r.labels, r.failed]),
-    ),
-    gauge(
-      m.agentSuccess,
-      rows.map((r) => [r.labels, r.success]),
-    ),
-    gauge(
-      m.agentThroughput,
-      rows.map((r) => [r.labels, r.throughput]),
-    ),
-    gauge(
-      m.agentEfficiency,
-      rows.map((r) => [r.labels, r.efficiency]),
-    ),
-    gauge(
-      m.agentRecovery,
-      rows.map((r) => [r.labels, r.recovery]),
-    ),
-    {
-      ...m.agentServiceTime,
-      samples: rows.flatMap((r) =>
-        histogramSamples(
+    perAgent(m.agentCapacity, 'gauge', (r) => r.capacity),
+    perAgent(m.agentInFlight, 'gauge', (r) => r.inFlight),
+    perAgent(m.agentQueued, 'gauge', (r) => r.queued),
+    perAgent(m.agentLoad, 'gauge', (r) => r.load),
+    perAgent(m.agentCompleted, 'counter', (r) => r.completed),
+    perAgent(m.agentFailed, 'counter', (r) => r.failed),
+    perAgent(m.agentSuccess, 'gauge', (r) => r.success),
+    perAgent(m.agentThroughput, 'gauge', (r) => r.throughput),
+    perAgent(m.agentEfficiency, 'gauge', (r) => r.efficiency),
+    perAgent(m.agentRecovery, 'gauge', (r) => r.recovery),
+    family(m.agentServiceTime, function* () {
+      for (const r of rows)
+        yield* histogramSamples(
           r.group.agents.length === 1 ? r.group.agents[0].serviceHistogram : sumHistograms(r.group.agents, bounds),
           r.labels,
-        ),
-      ),
-    },
+        )
+    }),
   )
   // Windowed quantiles of different agents do not add up, so they exist only for single agents.
   if (options.agentQuantiles)
     families.push(
       quantileSummary(
         m.agentServiceTimeWindow,
-        rows
-          .filter((r) => r.group.label !== otherAgentsLabel && options.agentLabel === 'id')
-          .map((r) => [r.labels, r.group.agents[0].serviceMs, r.group.agents[0].serviceHistogram]),
+        () =>
+          rows
+            .filter((r) => r.group.label !== otherAgentsLabel && options.agentLabel === 'id')
+            .map((r) => [r.labels, r.group.agents[0].serviceMs, r.group.agents[0].serviceHistogram] as const),
         windowQuantiles.slice(0, 4),
       ),
     )
   return families
 }
 
-function countBy(items: ReadonlyArray<{ kind: string; severity: string }>): Array<readonly [Labels, number]> {
+function countBy(items: ReadonlyArray<{ kind: string; severity: string }>): Array<readonly [LabelSet, number]> {
   const counts = new Map<string, number>()
   for (const item of items) {
     const key = `${item.kind}\u0000${item.severity}`
@@ -542,10 +531,10 @@ function countBy(items: ReadonlyArray<{ kind: string; severity: string }>): Arra
   return [...counts].map(([key, n]) => {
     const [kind, severity] = key.split('\u0000')
     return [
-      [
+      labelSet([
         ['kind', kind],
         ['severity', severity],
-      ],
+      ]),
       n,
     ] as const
   })

@@ -1,6 +1,6 @@
 import type { SwarmSnapshot } from '../model/snapshot.js'
 import { type ExportOptionsInput, parseExportOptions } from './config.js'
-import { escapeHelp, sampleLine } from './exposition.js'
+import { escapeHelp, LineWriter, sampleLine } from './exposition.js'
 import { buildMetricFamilies, type ExportContext } from './metric-families.js'
 
 export const openMetricsContentType = 'application/openmetrics-text; version=1.0.0; charset=utf-8'
@@ -11,13 +11,13 @@ export const openMetricsContentType = 'application/openmetrics-text; version=1.0
  */
 export function toOpenMetrics(snapshot: SwarmSnapshot, options?: ExportOptionsInput, context?: ExportContext): string {
   const families = buildMetricFamilies(snapshot, parseExportOptions(options), context)
-  const lines: string[] = []
+  const out = new LineWriter()
   for (const family of families) {
-    lines.push(`# TYPE ${family.name} ${family.type}`)
-    if (family.unit) lines.push(`# UNIT ${family.name} ${family.unit}`)
-    lines.push(`# HELP ${family.name} ${escapeHelp(family.help, true)}`)
-    for (const sample of family.samples) lines.push(sampleLine(family, sample))
+    out.push(`# TYPE ${family.name} ${family.type}`)
+    if (family.unit) out.push(`# UNIT ${family.name} ${family.unit}`)
+    out.push(`# HELP ${family.name} ${escapeHelp(family.help, true)}`)
+    for (const sample of family.samples) out.push(sampleLine(family, sample))
   }
-  lines.push('# EOF')
-  return `${lines.join('\n')}\n`
+  out.push('# EOF')
+  return out.text()
 }

@@ -1,6 +1,6 @@
 import type { SwarmSnapshot } from '../model/snapshot.js'
 import { type ExportOptionsInput, parseExportOptions } from './config.js'
-import { escapeHelp, sampleLine } from './exposition.js'
+import { escapeHelp, LineWriter, sampleLine } from './exposition.js'
 import { buildMetricFamilies, type ExportContext } from './metric-families.js'
 
 export const prometheusContentType = 'text/plain; version=0.0.4; charset=utf-8'
@@ -11,11 +11,12 @@ export const prometheusContentType = 'text/plain; version=0.0.4; charset=utf-8'
  */
 export function toPrometheus(snapshot: SwarmSnapshot, options?: ExportOptionsInput, context?: ExportContext): string {
   const families = buildMetricFamilies(snapshot, parseExportOptions(options), context)
-  const lines: string[] = []
+  const out = new LineWriter()
   for (const family of families) {
     const name = family.type === 'counter' ? `${family.name}_total` : family.name
-    lines.push(`# HELP ${name} ${escapeHelp(family.help, false)}`, `# TYPE ${name} ${family.type}`)
-    for (const sample of family.samples) lines.push(sampleLine(family, sample))
+    out.push(`# HELP ${name} ${escapeHelp(family.help, false)}`)
+    out.push(`# TYPE ${name} ${family.type}`)
+    for (const sample of family.samples) out.push(sampleLine(family, sample))
   }
-  return `${lines.join('\n')}\n`
+  return out.text()
 }

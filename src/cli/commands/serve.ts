@@ -1,6 +1,6 @@
 import { access } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
-import { concatMap, defer, NEVER, type Observable, of, timer } from 'rxjs'
+import { asyncScheduler, concatMap, defer, NEVER, type Observable, of, type SchedulerLike, timer } from 'rxjs'
 import { map } from 'rxjs/operators'
 import { agentLabelModes } from '../../exporters/config.js'
 import { fromJsonl } from '../../hosts/from-jsonl.js'
@@ -118,17 +118,21 @@ function parse(argv: string[]) {
 }
 
 /** Emits each event when its `ts`, relative to the first event's and divided by `speed`, has passed in wall time. */
-export function paceByEventTime(events$: Observable<unknown>, speed: number): Observable<unknown> {
+export function paceByEventTime(
+  events$: Observable<unknown>,
+  speed: number,
+  scheduler: SchedulerLike = asyncScheduler,
+): Observable<unknown> {
   return defer(() => {
     let first: number | null = null
-    const startedAt = Date.now()
+    const startedAt = scheduler.now()
     return events$.pipe(
       concatMap((event) => {
         const ts = (event as { ts?: unknown } | null)?.ts
         if (typeof ts !== 'number') return of(event)
         first ??= ts
-        const due = startedAt + (ts - first) / speed - Date.now()
-        return due > 0 ? timer(due).pipe(map(() => event)) : of(event)
+        const due = startedAt + (ts - first) / speed - scheduler.now()
+        return due > 0 ? timer(due, scheduler).pipe(map(() => event)) : of(event)
       }),
     )
   })
