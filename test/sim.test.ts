@@ -180,7 +180,7 @@ describe('scenario plans', () => {
       'coder-2',
       'tester-1',
     ])
-    expect(failure.slowdowns).toEqual([{ agentId: 'senior-1', atMs: 20000, factor: 5, untilMs: null }])
+    expect(failure.slowdowns).toEqual([{ agentId: 'senior-1', atMs: 8000, factor: 5, untilMs: null }])
   })
 
   it('scales the fleet and the work with --agents', () => {
