@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import type { SwarmEvent } from '../src/model/swarm-event.js'
+import { createSwarmMonitor } from '../src/monitor/create-swarm-monitor.js'
 import { compareStrategies } from '../src/sim/compare-strategies.js'
+import { buildPlan } from '../src/sim/plan.js'
 import { attachMonitor, runScenario } from '../src/sim/run-scenario.js'
+import { scenarios } from '../src/sim/scenarios.js'
+import { createSimulator } from '../src/sim/simulator.js'
 import { strategyNames } from '../src/strategies/config.js'
 
 /** The simulator with the real monitor attached: every placement comes from the monitor's strategy via apply(). */
@@ -71,9 +75,19 @@ describe('the simulator with the monitor attached', () => {
   })
 
   it('keeps the monitor ticking while the swarm waits for placements (the heartbeat)', () => {
-    const run = runScenario({ scenario: 'heavy', strategy: 'round-robin', rebalance: false, tickMs: 250 })
-    expect(run.outcome.finished).toBe(true)
+    // A burst at t=0 and nothing else: without heartbeats the monitor's event-time clock never reaches its first
+    // tick, so nothing is ever placed; with them every task completes.
+    const run = (heartbeatMs: number) => {
+      const sim = createSimulator(buildPlan(scenarios.heavy), { heartbeatMs, maxDurationMs: 120_000 })
+      const session = createSwarmMonitor({ strategy: 'optimal', idleTicks: false }).attach(sim, { start: 'immediate' })
+      const outcome = sim.run()
+      session.dispose()
+      return outcome
+    }
+    expect(run(1_000_000)).toMatchObject({ finished: false, timedOut: true, tasksCompleted: 0, tasksLost: 50 })
+    expect(run(1000)).toMatchObject({ finished: true, tasksCompleted: 50, tasksLost: 0 })
+    const ticking = runScenario({ scenario: 'heavy', strategy: 'round-robin', rebalance: false, tickMs: 250 })
     // A snapshot at least every tick until the end: the monitor's clock never stopped.
-    expect(run.snapshot!.seq).toBeGreaterThanOrEqual(Math.floor(run.outcome.makespanMs / 250) - 1)
+    expect(ticking.snapshot!.seq).toBeGreaterThanOrEqual(Math.floor(ticking.outcome.makespanMs / 250) - 1)
   })
 })
