@@ -17,17 +17,17 @@ export const maxCostCells = 1 << 16
  *
  * Rows are pending tasks (in placement order, at most `maxTasksPerSolve`, and only as many as the agents have room
  * for); tasks beyond them are placed greedily by earliest expected completion after the optimal batch, so the solve
- * bounds the cost of a call, not the swarm's throughput. Columns are agent positions: with the shared fluid model an agent of
- * capacity k and backlog B runs its new tasks on k slots that each start at B / k, so a task that has t - 1 of the
- * agent's new tasks after it on its slot adds B / k + t * s to the total (it delays those t - 1 by s). Column
+ * bounds the cost of a call, not the swarm's throughput. Columns are agent positions: with the shared fluid model an
+ * agent of capacity k and backlog B runs its new tasks on k slots that each start at B / k, so a task that has t - 1
+ * of the agent's new tasks after it on its slot adds B / k + t * s to the total (it delays those t - 1 by s). Column
  * (agent, t) costs exactly that and takes k tasks (the solver's column capacity); a forbidden pair (missing
  * capability) is Infinity. Because the cost grows with t, an optimum fills t = 1, 2, ... in order, so the matrix
  * optimum is the exact minimum total completion time (the classic R||sum C_j reduction), shortest-first on each
  * slot. Placements are emitted in expected-completion order so each agent's queue runs shortest-first.
  *
  * Why total completion time and not makespan: makespan on unrelated agents is NP-hard, while total completion
- * time is exact and polynomial; together with late binding (`maxQueuedPerSlot`) and the rebalancer it keeps the
- * tail short, since work not yet bound can still go to whichever agent frees up first.
+ * time is exact and polynomial. Shortest-first also leaves each agent's long tasks at the tail of its queue, where
+ * the rebalancer can still move them once the agents' speeds are measured; it evens out the makespan.
  */
 export function optimal(options?: StrategyOptionsInput): Strategy {
   const settings = parseConfig(strategyOptionsSchema, options, 'optimal options')

@@ -10,7 +10,7 @@ import { placeGreedy } from './place-greedy.js'
  *
  * @example
  * const strategy = roundRobin()
- * strategy.place(ctx) // [{ taskId: 't1', toAgentId: 'a', reason: 'place', ... }, { taskId: 't2', toAgentId: 'b', ... }]
+ * strategy.place(ctx) // t1 to agent a, t2 to b, t3 to c, t4 to a again (reason 'place')
  */
 export function roundRobin(options?: StrategyOptionsInput): Strategy {
   const settings = parseConfig(strategyOptionsSchema, options, 'round-robin options')
