@@ -336,10 +336,14 @@ async function runScenario(
   }
   // Timed on up to 200 agents (a merged-ring tdigest query takes milliseconds).
   const queries = agentCount === 1 ? 2000 : Math.min(agentCount, 200)
+  // Best of two passes: the first can carry JIT and background compilation (CPU time counts every thread).
   let sink = 0
-  const q0 = cpuMs()
-  for (let i = 0; i < queries; i++) sink += instance.quantiles(i % agentCount, QUERY)[0]
-  const queryMicros = ((cpuMs() - q0) * 1000) / queries
+  let queryMicros = Number.POSITIVE_INFINITY
+  for (let pass = 0; pass < 2; pass++) {
+    const q0 = cpuMs()
+    for (let i = 0; i < queries; i++) sink += instance.quantiles(i % agentCount, QUERY)[0]
+    queryMicros = Math.min(queryMicros, ((cpuMs() - q0) * 1000) / queries)
+  }
   if (Number.isNaN(sink)) throw new Error(`${contender.name}: a query returned NaN`)
   const bytes = instance.bytes() ?? heapGrowth
   instance.dispose()
