@@ -1,4 +1,4 @@
-import { from, lastValueFrom, Subject, toArray } from 'rxjs'
+import { from, lastValueFrom, type Observable, Subject, toArray } from 'rxjs'
 import { describe, expect, it } from 'vitest'
 import { ConfigError } from '../src/model/errors.js'
 import type { Reassignment } from '../src/model/reassignment.js'
@@ -337,7 +337,7 @@ describe('outputs', () => {
     expect(late.map((s) => s.swarm.agents)).toEqual([1])
     const completed: string[] = []
     for (const name of ['snapshots$', 'insights$', 'alerts$', 'reassignments$', 'actions$', 'errors$'] as const) {
-      session[name].subscribe({ complete: () => completed.push(name) })
+      ;(session[name] as Observable<unknown>).subscribe({ complete: () => completed.push(name) })
     }
     session.dispose()
     session.dispose()

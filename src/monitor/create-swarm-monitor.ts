@@ -44,7 +44,11 @@ export interface SwarmMonitor {
  */
 export function createSwarmMonitor(config?: SwarmMonitorConfigInput, deps: MonitorDependencies = {}): SwarmMonitor {
   const parsed = parseMonitorConfig(config)
-  const resolveStrategy = (nameOrStrategy: string | Strategy) => createStrategy(nameOrStrategy, parsed.strategyOptions)
+  // Binding every task at once is right only when the rebalancer corrects it later; without the rebalancer,
+  // one waiting task per slot (late binding) measured far better in the simulator, so it is the default then.
+  const bindLate = !parsed.rebalance && config?.strategyOptions?.maxQueuedPerSlot === undefined
+  const strategyOptions = bindLate ? { ...parsed.strategyOptions, maxQueuedPerSlot: 1 } : parsed.strategyOptions
+  const resolveStrategy = (nameOrStrategy: string | Strategy) => createStrategy(nameOrStrategy, strategyOptions)
   // Fail at creation, not at the first tick, when the strategy name is wrong.
   resolveStrategy(parsed.strategy)
 
