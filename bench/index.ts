@@ -2,6 +2,7 @@
 import { anomaliesBenchmark } from './anomalies.js'
 import { assignment } from './assignment.js'
 import { binding } from './binding.js'
+import { exportBenchmark } from './export.js'
 import { percentilesBenchmark } from './percentiles.js'
 import { placement } from './placement.js'
 import { scenariosBenchmark } from './scenarios.js'
@@ -23,6 +24,7 @@ export const benchmarks: Benchmark[] = [
   anomaliesBenchmark,
   assignment,
   binding,
+  exportBenchmark,
   percentilesBenchmark,
   placement,
   scenariosBenchmark,
