@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { connect } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -317,5 +319,31 @@ describe('HTTP server error cases', () => {
     expect(second.status).toBe(503)
     expect(second.headers['retry-after']).toBe('10')
     holder.destroy()
+  })
+})
+
+describe('the dashboard ships with the package', () => {
+  it('vendors uPlot byte for byte from the installed package, with its license', () => {
+    const vendor = new URL('../src/server/static/vendor/', import.meta.url)
+    const installed = new URL('../node_modules/uplot/', import.meta.url)
+    for (const file of ['uPlot.iife.min.js', 'uPlot.min.css'])
+      expect(readFileSync(new URL(file, vendor)).equals(readFileSync(new URL(`dist/${file}`, installed)))).toBe(true)
+    expect(readFileSync(new URL('LICENSE-uPlot', vendor), 'utf8')).toContain('MIT')
+  })
+
+  it('npm pack includes the page, its scripts and the vendored library (after npm run build)', () => {
+    const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+      cwd: new URL('../', import.meta.url),
+      encoding: 'utf8',
+    })
+    const files: string[] = JSON.parse(out)[0].files.map((f: { path: string }) => f.path)
+    for (const file of [
+      'index.html',
+      'dashboard.js',
+      'dashboard.css',
+      'vendor/uPlot.iife.min.js',
+      'vendor/LICENSE-uPlot',
+    ])
+      expect(files).toContain(`dist/server/static/${file}`)
   })
 })
