@@ -347,3 +347,17 @@ describe('the dashboard ships with the package', () => {
       expect(files).toContain(`dist/server/static/${file}`)
   })
 })
+
+describe('DNS rebinding', () => {
+  it('bound to loopback, answers only requests addressed to a loopback name', async () => {
+    const server = await start(fakeSession(snapshot).source)
+    const evil = await call(server, '/api/snapshot', { headers: { Host: `attacker.example:${server.port}` } })
+    expect(evil.status).toBe(403)
+    expect(JSON.parse(evil.body).error.message).toContain("host 'attacker.example' not allowed")
+    for (const host of [`localhost:${server.port}`, `127.0.0.1:${server.port}`, '[::1]'])
+      expect((await call(server, '/api/snapshot', { headers: { Host: host } })).status, host).toBe(200)
+    const listed = await start(fakeSession(snapshot).source, { allowedHosts: ['swarm.internal'] })
+    expect((await call(listed, '/metrics', { headers: { Host: 'swarm.internal:9464' } })).status).toBe(200)
+    expect((await call(listed, '/metrics')).status).toBe(403)
+  })
+})

@@ -8,6 +8,11 @@ export const serverOptionsSchema = z
     host: z.string().min(1).default('127.0.0.1'),
     /** 0 picks a free port. */
     port: z.number().int().min(0).max(65_535).default(9464),
+    /**
+     * Host header names accepted (any port). Default: only loopback names when bound to a loopback address, so a
+     * web page elsewhere cannot read the figures through DNS rebinding; anything when bound to another address.
+     */
+    allowedHosts: z.array(z.string().min(1)).optional(),
     /** When set, every data endpoint wants `Authorization: Bearer <token>` (or `?access_token=` for EventSource). */
     token: z.string().min(16, 'must be at least 16 characters').optional(),
     /** Largest request body accepted; no endpoint takes one, so anything larger is refused with 413. */

@@ -69,6 +69,7 @@ export function createSwarmRequestHandler(
 ): SwarmRequestHandler {
   const options = parseServerOptions(input)
   const files = loadStaticFiles()
+  const hosts = acceptedHosts(options)
   const events = new EventStream(options.heartbeatMs)
   const dropped = new DroppedSeriesCounter()
   const tokenDigest = options.token === undefined ? null : digest(options.token)
@@ -182,6 +183,7 @@ export function createSwarmRequestHandler(
       return send(req, res, 200, exporter.contentType, render(format, currentSnapshot()))
     }
     if (path === '/api/events') {
+      if (req.method === 'HEAD') return send(req, res, 200, 'text/event-stream; charset=utf-8', '')
       if (events.size >= options.maxEventClients)
         throw new HttpError(503, `too many event-stream clients (limit ${options.maxEventClients})`, {
           'Retry-After': '10',
@@ -205,7 +207,7 @@ export function createSwarmRequestHandler(
 
   const handler = ((req: IncomingMessage, res: ServerResponse) => {
     try {
-      checkRequest(req, options)
+      checkRequest(req, options, hosts)
       const url = new URL(req.url ?? '/', 'http://localhost')
       route(req, res, url)
     } catch (error) {
@@ -259,9 +261,22 @@ export async function startSwarmServer(
   }
 }
 
-function checkRequest(req: IncomingMessage, options: ServerOptions): void {
+const loopbackNames = ['localhost', '127.0.0.1', '[::1]']
+
+/** The Host names a server accepts: `allowedHosts`, or loopback names when bound to loopback, or any (null). */
+export function acceptedHosts(options: ServerOptions): ReadonlySet<string> | null {
+  if (options.allowedHosts) return new Set(options.allowedHosts.map((h) => h.toLowerCase()))
+  const loopback = options.host === 'localhost' || options.host === '::1' || options.host.startsWith('127.')
+  return loopback ? new Set([...loopbackNames, options.host]) : null
+}
+
+function checkRequest(req: IncomingMessage, options: ServerOptions, hosts: ReadonlySet<string> | null): void {
   if (req.method !== 'GET' && req.method !== 'HEAD')
     throw new HttpError(405, `method ${req.method} not allowed: this server only reads`, { Allow: 'GET, HEAD' })
+  if (hosts) {
+    const host = (req.headers.host ?? '').toLowerCase().replace(/:\d+$/, '')
+    if (!hosts.has(host)) throw new HttpError(403, `host '${host}' not allowed: use ${[...hosts].join(', ')}`)
+  }
   if ((req.url ?? '').length > options.maxUrlLength)
     throw new HttpError(414, `request target longer than ${options.maxUrlLength} characters`)
   const length = Number(req.headers['content-length'] ?? 0)
