@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { connect } from 'node:net'
+import { gunzipSync } from 'node:zlib'
 import { afterEach, describe, expect, it } from 'vitest'
 import { type SwarmServer, startSwarmServer } from '../src/server/swarm-server.js'
 import { fakeSession } from './fixtures/fake-session.js'
@@ -102,6 +103,27 @@ describe('HTTP server endpoints', () => {
     })
     expect(om.headers['content-type']).toBe('application/openmetrics-text; version=1.0.0; charset=utf-8')
     expect(om.body.endsWith('# EOF\n')).toBe(true)
+  })
+
+  it('gzips /metrics for scrapers that accept it, the same text underneath', async () => {
+    const server = await start(fakeSession(makeSnapshot(50)).source)
+    const plain = await call(server, '/metrics')
+    const zipped = await new Promise<{ encoding: string | undefined; body: Buffer }>((resolve, reject) => {
+      const req = request(
+        { host: '127.0.0.1', port: server.port, path: '/metrics', headers: { 'Accept-Encoding': 'gzip' } },
+        (res) => {
+          const chunks: Buffer[] = []
+          res.on('data', (c: Buffer) => chunks.push(c))
+          res.on('end', () => resolve({ encoding: res.headers['content-encoding'], body: Buffer.concat(chunks) }))
+        },
+      )
+      req.on('error', reject)
+      req.end()
+    })
+    expect(plain.headers['content-encoding']).toBeUndefined()
+    expect(zipped.encoding).toBe('gzip')
+    expect(zipped.body.length).toBeLessThan(Buffer.byteLength(plain.body) / 4)
+    expect(gunzipSync(zipped.body).toString('utf8')).toBe(plain.body)
   })
 
   it('serves the snapshot, one agent by (encoded) id, and each export format', async () => {

@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { gzipSync } from 'node:zlib'
 import type { Observable, Subscription } from 'rxjs'
 import { type ExportFormat, exporters, exportFormats, isExportFormat } from '../exporters/index.js'
 import { DroppedSeriesCounter } from '../exporters/metric-families.js'
@@ -78,13 +79,21 @@ export function createSwarmRequestHandler(
   let latestTakenAt = 0
   let ended = false
   // One rendering per snapshot and format, however many scrapers ask for it.
-  const rendered = new Map<string, { snapshot: SwarmSnapshot; text: string }>()
-  const render = (format: ExportFormat, snapshot: SwarmSnapshot): string => {
-    const hit = rendered.get(format)
-    if (hit?.snapshot === snapshot) return hit.text
-    const text = exporters[format].render(snapshot, options.export, { droppedSeries: dropped })
-    rendered.set(format, { snapshot, text })
-    return text
+  const rendered = new Map<string, { snapshot: SwarmSnapshot; bytes: Buffer; gzip?: Buffer }>()
+  const sendRendered = (req: IncomingMessage, res: ServerResponse, format: ExportFormat, snapshot: SwarmSnapshot) => {
+    let entry = rendered.get(format)
+    if (entry?.snapshot !== snapshot) {
+      const text = exporters[format].render(snapshot, options.export, { droppedSeries: dropped })
+      entry = { snapshot, bytes: Buffer.from(text, 'utf8') }
+      rendered.set(format, entry)
+    }
+    // Prometheus asks for gzip; large expositions shrink about tenfold. Compressed once per snapshot, too.
+    const gzip = entry.bytes.length >= 4096 && /\bgzip\b/.test(req.headers['accept-encoding'] ?? '')
+    if (gzip) entry.gzip ??= gzipSync(entry.bytes, { level: 1 })
+    sendBytes(req, res, 200, exporters[format].contentType, gzip ? entry.gzip! : entry.bytes, {
+      Vary: 'Accept-Encoding',
+      ...(gzip ? { 'Content-Encoding': 'gzip' } : {}),
+    })
   }
 
   // Snapshots go out at most every eventMinIntervalMs; the latest one wins.
@@ -158,7 +167,7 @@ export function createSwarmRequestHandler(
     if (path === '/metrics') {
       const openMetrics = /application\/openmetrics-text/i.test(req.headers.accept ?? '')
       const format = openMetrics ? 'openmetrics' : 'prometheus'
-      return send(req, res, 200, exporters[format].contentType, render(format, currentSnapshot()))
+      return sendRendered(req, res, format, currentSnapshot())
     }
     if (path === '/api/snapshot') return sendJson(req, res, 200, currentSnapshot())
     if (path === '/api/history') {
@@ -180,7 +189,7 @@ export function createSwarmRequestHandler(
         )
       const exporter = exporters[format]
       res.setHeader('Content-Disposition', `inline; filename="swarm-perf.${exporter.extension}"`)
-      return send(req, res, 200, exporter.contentType, render(format, currentSnapshot()))
+      return sendRendered(req, res, format, currentSnapshot())
     }
     if (path === '/api/events') {
       if (req.method === 'HEAD') return send(req, res, 200, 'text/event-stream; charset=utf-8', '')
@@ -307,8 +316,19 @@ function serveStatic(res: ServerResponse, files: Map<string, StaticFile>, path: 
 }
 
 function send(req: IncomingMessage, res: ServerResponse, status: number, contentType: string, body: string): void {
-  const bytes = Buffer.from(body, 'utf8')
+  sendBytes(req, res, status, contentType, Buffer.from(body, 'utf8'))
+}
+
+function sendBytes(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  contentType: string,
+  bytes: Buffer,
+  headers: Record<string, string> = {},
+): void {
   res.writeHead(status, {
+    ...headers,
     ...securityHeaders,
     'Content-Type': contentType,
     'Content-Length': bytes.length,
