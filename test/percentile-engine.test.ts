@@ -93,7 +93,9 @@ describe('percentile engine accuracy', () => {
     for (let i = 0; i < 5000; i++) e.record(2, 100 * Math.exp(1.5 * normal(random)))
     const probes = Array.from({ length: 600 }, () => random())
     const answers = e.quantiles(2, probes)
-    probes.forEach((q, i) => expect(answers[i]).toBe(e.quantile(2, q)))
+    probes.forEach((q, i) => {
+      expect(answers[i]).toBe(e.quantile(2, q))
+    })
   })
 
   it('returns NaN for an agent with no sample in the window', () => {
