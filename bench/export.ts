@@ -3,11 +3,12 @@
  *  - render: time to render /metrics (Prometheus 0.0.4 and OpenMetrics) from a real monitor snapshot of N agents
  *    (each agent joined and ran 5 tasks), against prom-client 15 on the same data: (a) our samples in a prom-client
  *    Registry through `bindPromClient` (prom-client's formatting), (b) prom-client's own metrics (9 labelled
- *    gauges/counters and a labelled 14-bucket histogram, pre-filled, only `registry.metrics()` timed). Best of 7.
+ *    gauges/counters and a labelled 14-bucket histogram, pre-filled, only `registry.metrics()` timed). Best of 7 after 2 warm-up runs.
  *  - scrape: 50 concurrent scrapers (keep-alive, one socket each) GET /metrics from our server on 127.0.0.1, a fixed
  *    number of scrapes each, while the monitor ingests task events in the same process; latency p50/p99/max.
  */
 import { Agent as HttpAgent, request } from 'node:http'
+import { createRequire } from 'node:module'
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 import { Subject } from 'rxjs'
 import { bindPromClient } from '../src/bridges/bind-prom-client.js'
@@ -129,13 +130,20 @@ async function renderRow(agents: number) {
   // Every agent gets its own series here (no cap), as prom-client's own metrics do.
   const options = { maxAgentSeries: agents }
   const text = toPrometheus(snapshot, options)
+  // Warm both renderers up before timing either (the first runs also pay for the monitor's garbage).
+  for (let i = 0; i < 2; i++) {
+    toOpenMetrics(snapshot, options)
+    toPrometheus(snapshot, options)
+  }
   const oursMs = bestOf(REPEATS, () => toPrometheus(snapshot, options))
   const oursOpenMetricsMs = bestOf(REPEATS, () => toOpenMetrics(snapshot, options))
   const bridged = new Registry()
   bindPromClient({ snapshot: () => snapshot, snapshots$: session.snapshots$ }, bridged, options)
+  await bridged.metrics()
   const bridgeMs = await timeAsync(REPEATS, () => bridged.metrics())
   const native = promClientNative(snapshot)
   const nativeText = await native.metrics()
+  await native.metrics()
   const nativeMs = await timeAsync(REPEATS, () => native.metrics())
   session.dispose()
   return {
@@ -220,6 +228,11 @@ async function scrapeRun(agents: number, scrapers: number, scrapesEach: number) 
   }
 }
 
+function installedVersions(names: readonly string[]): Record<string, string> {
+  const require = createRequire(import.meta.url)
+  return Object.fromEntries(names.map((n) => [n, (require(`${n}/package.json`) as { version: string }).version]))
+}
+
 function listArg(args: string[], name: string, fallback: number[]): number[] {
   const i = args.indexOf(`--${name}`)
   return i >= 0 && args[i + 1] ? args[i + 1].split(',').map(Number) : fallback
@@ -245,7 +258,8 @@ export const exportBenchmark: Benchmark = {
       benchmark: 'export',
       command: `npm run bench -- export${json ? ' --json' : ''}`,
       machine: machine(),
-      versions: versions(['prom-client']),
+      // bench/report.ts's versions() cannot resolve packages from ESM here; read them directly.
+      versions: { ...versions([]), ...installedVersions(['assemblyscript', 'prom-client']) },
       render,
       scrape,
     }
