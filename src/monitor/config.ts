@@ -1,10 +1,11 @@
 import { z } from 'zod'
 import { analysisConfigSchema } from '../analysis/config.js'
+import { defaultDurationBucketsSeconds } from '../exporters/config.js'
 import { parseConfig } from '../model/validate.js'
 import { rebalancerConfigSchema, strategyOptionsSchema } from '../strategies/config.js'
 
-/** OpenTelemetry's GenAI client operation duration buckets (seconds), as milliseconds. */
-const genAiDurationBucketsMs = [10, 20, 40, 80, 160, 320, 640, 1280, 2560, 5120, 10240, 20480, 40960, 81920]
+/** The exporters' default histogram buckets (OpenTelemetry GenAI durations), in the monitor's unit. */
+const defaultBucketBoundsMs = defaultDurationBucketsSeconds.map((s) => Math.round(s * 1000))
 
 const positiveMs = z.number().finite().positive()
 
@@ -42,7 +43,7 @@ export const swarmMonitorConfigSchema = z
       .array(positiveMs)
       .min(1)
       .refine((b) => b.every((v, i) => i === 0 || v > b[i - 1]), 'must be strictly increasing')
-      .default(genAiDurationBucketsMs),
+      .default(defaultBucketBoundsMs),
     /** Placement strategy by name (see README: Strategies); `session.setStrategy` swaps it at runtime. */
     strategy: z.string().default('least-loaded'),
     /** Options every built-in strategy shares (README: Strategies). */
