@@ -4,6 +4,7 @@ import { assignment } from './assignment.js'
 import { binding } from './binding.js'
 import { exportBenchmark } from './export.js'
 import { percentilesBenchmark } from './percentiles.js'
+import { pipeline } from './pipeline.js'
 import { placement } from './placement.js'
 import { scenariosBenchmark } from './scenarios.js'
 
@@ -27,5 +28,6 @@ export const benchmarks: Benchmark[] = [
   exportBenchmark,
   percentilesBenchmark,
   placement,
+  pipeline,
   scenariosBenchmark,
 ]
