@@ -1,4 +1,4 @@
-import type { AgentKindStats, AgentSnapshot, KindSnapshot, Percentiles, SwarmSnapshot } from '../model/snapshot.js'
+import type { AgentSnapshot, KindSnapshot, Percentiles, SwarmSnapshot } from '../model/snapshot.js'
 import type { SwarmMonitorConfig } from './config.js'
 import type { Ingest } from './ingest.js'
 import type { AgentRecord, AgentView } from './swarm-state.js'
