@@ -10,8 +10,16 @@ import type { AnalysisConfig } from './config.js'
 export type Analyser = (snapshot: SwarmSnapshot, history: readonly SwarmSnapshot[], config: AnalysisConfig) => Finding[]
 
 /** Agents still in the swarm: an agent that has left gets no finding. */
-export function liveAgents(snapshot: SwarmSnapshot): AgentSnapshot[] {
-  return snapshot.agents.filter((a) => a.state !== 'left')
+const liveCache = new WeakMap<SwarmSnapshot, readonly AgentSnapshot[]>()
+
+/** The agents that have not left. Computed once per snapshot: a dozen analysers ask for it every tick. */
+export function liveAgents(snapshot: SwarmSnapshot): readonly AgentSnapshot[] {
+  let live = liveCache.get(snapshot)
+  if (live === undefined) {
+    live = snapshot.agents.filter((a) => a.state !== 'left')
+    liveCache.set(snapshot, live)
+  }
+  return live
 }
 
 export function bottleneck(b: Bottleneck): Finding {

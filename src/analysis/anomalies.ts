@@ -101,9 +101,9 @@ export const anomalies: Analyser = (snapshot, history, config) => {
         kind: 'anomaly',
         severity: 'warning',
         message: `swarm throughput ${num(last.value)}/min against a median of ${num(verdict.median)}/min (robust z ${num(verdict.z)})`,
-        recommendation: `investigate the drop of ${num(verdict.median - last.value)} completions/min: check the agents with the lowest throughput (${liveAgents(
-          snapshot,
-        )
+        recommendation: `investigate the drop of ${num(verdict.median - last.value)} completions/min: check the agents with the lowest throughput (${[
+          ...liveAgents(snapshot),
+        ]
           .sort((x, y) => x.throughputPerMin - y.throughputPerMin)
           .slice(0, 3)
           .map((x) => `${x.agentId} ${num(x.throughputPerMin)}/min`)
