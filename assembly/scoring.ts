@@ -101,7 +101,7 @@ export function scoringResetSlot(slot: i32): void {
 }
 
 /**
- * Efficiency of every live slot among the first `slots`, as documented in README ("Efficiency"):
+ * Efficiency of every live slot among the first `slots` (over the first `kindsInUse` kinds), as documented in README ("Efficiency"):
  *   speed       = min(1, r), r = sum_k n_k * (M_k / m_k) / sum_k n_k   (M_k fleet mean for kind k, m_k the agent's)
  *   consistency = 1 / (1 + cv), cv = sum_k n_k * (sd_k / m_k) / sum_k n_k
  *   success     = completed / (completed + failed)
@@ -109,9 +109,10 @@ export function scoringResetSlot(slot: i32): void {
  * samples is neither praised nor condemned; efficiency = wSpeed*speed + wConsistency*consistency + wSuccess*success
  * (weights sum to 1). Returns the mean efficiency over live slots (NaN when none).
  */
-export function scoreAgents(slots: i32, prior: f64, wSpeed: f64, wConsistency: f64, wSuccess: f64): f64 {
+export function scoreAgents(slots: i32, kindsInUse: i32, prior: f64, wSpeed: f64, wConsistency: f64, wSuccess: f64): f64 {
+  const used = min(kindsInUse, kinds)
   // Fleet mean per kind over live slots.
-  for (let k = 0; k < kinds; k++) {
+  for (let k = 0; k < used; k++) {
     let n: f64 = 0
     let sum: f64 = 0
     for (let a = 0; a < slots; a++) {
@@ -131,7 +132,7 @@ export function scoreAgents(slots: i32, prior: f64, wSpeed: f64, wConsistency: f
     let failed: f64 = 0
     let ratioSum: f64 = 0
     let cvSum: f64 = 0
-    for (let k = 0; k < kinds; k++) {
+    for (let k = 0; k < used; k++) {
       const off = (<usize>(a * kinds + k)) << 3
       const nk = load<f64>(countPtr + off)
       failed += load<f64>(failedPtr + off)

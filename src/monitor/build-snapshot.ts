@@ -43,7 +43,12 @@ export function buildSnapshot(
   for (const agent of state.agents.values()) {
     m.scoring.setLoad(agent.slot, agent.live ? (agent.inFlight + agent.queued) / agent.capacity : 0)
   }
-  const fleetEfficiency = m.scoring.score(slots, config.efficiency.priorSamples, config.efficiency.weights)
+  const fleetEfficiency = m.scoring.score(
+    slots,
+    state.kindNames.length,
+    config.efficiency.priorSamples,
+    config.efficiency.weights,
+  )
   const imbalance = m.scoring.imbalance(slots)
 
   const kindNames = state.kindNames
@@ -142,7 +147,7 @@ export function buildSnapshot(
       throughputHistoricalPerMin: elapsedMs > 0 ? (totals.tasksCompleted * 60_000) / elapsedMs : 0,
       errorRate: windowFinished > 0 ? windowFailed / windowFinished : 0,
       responseMs: fleetPercentiles((q) => m.response.quantile(0, q), m.response.count(0)),
-      serviceMs: fleetPercentiles((q) => m.service.fleetQuantile(q), windowCompleted),
+      serviceMs: fleetPercentiles((q) => m.fleetService.quantile(0, q), m.fleetService.count(0)),
       imbalance,
       efficiency: Number.isFinite(fleetEfficiency) ? round3(fleetEfficiency) : 0,
       messageLatencyMs: pick3(fleetPercentiles((q) => m.messages.quantile(0, q), m.messages.count(0))),

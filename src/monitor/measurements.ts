@@ -13,6 +13,7 @@ const batchSize = 4096
 export class Measurements {
   readonly service: PercentileEngine
   /** Fleet-only engines (one slot each). */
+  readonly fleetService: PercentileEngine
   readonly response: PercentileEngine
   readonly messages: PercentileEngine
   readonly consensus: PercentileEngine
@@ -29,7 +30,8 @@ export class Measurements {
   private readonly batchKinds = new Uint32Array(batchSize)
   private batchLength = 0
   private readonly responseValues = new Float64Array(batchSize)
-  private readonly responseSlots = new Uint32Array(batchSize)
+  /** Slot 0 for every entry of a batch into a fleet-only engine. */
+  private readonly zeroSlots = new Uint32Array(batchSize)
   private responseLength = 0
   private subWindowEnd = Number.NEGATIVE_INFINITY
   /** Bumped whenever the windows rotate: windowed figures cached per agent are stale after it. */
@@ -38,6 +40,9 @@ export class Measurements {
   constructor(config: SwarmMonitorConfig) {
     const window = { relativeError: config.relativeError, windowMs: config.windowMs, slots: config.windowSlots }
     this.service = createPercentileEngine({ ...window, capacity: config.capacity })
+    // The fleet's service times get an engine of their own: answering from it costs one histogram scan, where
+    // merging every agent's window (the engine's fleetQuantile) costs a scan per agent, every tick.
+    this.fleetService = createPercentileEngine({ ...window, capacity: 1 })
     this.response = createPercentileEngine({ ...window, capacity: 1 })
     this.messages = createPercentileEngine({ ...window, capacity: 1 })
     this.consensus = createPercentileEngine({ ...window, capacity: 1 })
@@ -53,6 +58,7 @@ export class Measurements {
     if (nowMs < this.subWindowEnd) return
     this.flush()
     this.service.advanceTo(nowMs)
+    this.fleetService.advanceTo(nowMs)
     this.response.advanceTo(nowMs)
     this.messages.advanceTo(nowMs)
     this.consensus.advanceTo(nowMs)
@@ -91,11 +97,12 @@ export class Measurements {
   private flushService(): void {
     this.service.recordBatch(this.batchSlots, this.batchValues, this.batchLength)
     this.kinds.recordBatch(this.batchKinds, this.batchValues, this.batchLength)
+    this.fleetService.recordBatch(this.zeroSlots, this.batchValues, this.batchLength)
     this.batchLength = 0
   }
 
   private flushResponse(): void {
-    this.response.recordBatch(this.responseSlots, this.responseValues, this.responseLength)
+    this.response.recordBatch(this.zeroSlots, this.responseValues, this.responseLength)
     this.responseLength = 0
   }
 
@@ -111,6 +118,7 @@ export class Measurements {
   memoryBytes(): number {
     return (
       this.service.memoryBytes() +
+      this.fleetService.memoryBytes() +
       this.response.memoryBytes() +
       this.messages.memoryBytes() +
       this.consensus.memoryBytes() +
@@ -121,6 +129,7 @@ export class Measurements {
 
   dispose(): void {
     this.service.dispose()
+    this.fleetService.dispose()
     this.response.dispose()
     this.messages.dispose()
     this.consensus.dispose()

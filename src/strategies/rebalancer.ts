@@ -40,7 +40,7 @@ export interface Rebalancer {
   rebalance(ctx: PlacementContext): Reassignment[]
   /** The workload analysis alone (no moves, no state change). */
   analyse(ctx: PlacementContext): WorkloadAnalysis
-  /** The analysis made by the last `rebalance` call. */
+  /** The analysis made by the last `rebalance` call; null when that call found no queued task to move. */
   readonly lastAnalysis: WorkloadAnalysis | null
 }
 
@@ -235,6 +235,14 @@ export function createRebalancer(config?: RebalancerConfigInput): Rebalancer {
   function rebalance(ctx: PlacementContext): Reassignment[] {
     const { now } = ctx
     for (const [taskId, record] of moves) if (now - record.at >= settings.cooldownMs) moves.delete(taskId)
+    // Only queued tasks ever move: with none anywhere there is nothing to decide, and a tick over thousands of
+    // agents should not pay for the workload model.
+    let queued = 0
+    for (const queue of ctx.queuedAt.values()) queued += queue.length
+    if (queued === 0) {
+      lastAnalysis = null
+      return []
+    }
 
     const model = createExpectedCompletion(ctx, settings.priorServiceMs)
     const analysis = analyseWith(ctx, model)

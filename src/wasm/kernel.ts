@@ -79,7 +79,14 @@ interface ScoringExports {
   scoringRecordCompletion(slot: number, kind: number, serviceMs: number): void
   scoringRecordFailure(slot: number, kind: number): void
   scoringResetSlot(slot: number): void
-  scoreAgents(slots: number, prior: number, wSpeed: number, wConsistency: number, wSuccess: number): number
+  scoreAgents(
+    slots: number,
+    kindsInUse: number,
+    prior: number,
+    wSpeed: number,
+    wConsistency: number,
+    wSuccess: number,
+  ): number
   loadImbalance(slots: number): number
 }
 
@@ -99,8 +106,8 @@ export interface ScoringKernel {
   resetSlot(slot: number): void
   setLive(slot: number, live: boolean): void
   setLoad(slot: number, load: number): void
-  /** Scores every live slot below `slots`; returns the mean efficiency over them (NaN when none). */
-  score(slots: number, prior: number, weights: EfficiencyWeights): number
+  /** Scores every live slot below `slots` over the first `kindsInUse` kinds; returns the mean efficiency (NaN when none). */
+  score(slots: number, kindsInUse: number, prior: number, weights: EfficiencyWeights): number
   /** Coefficient of variation of load over live slots below `slots`. */
   imbalance(slots: number): number
   /** Results of the last `score`. */
@@ -163,9 +170,9 @@ export function createScoringKernel(capacity: number, kinds: number): ScoringKer
     setLoad: (slot, value) => {
       load[slot] = value
     },
-    score: (slots, prior, w) => {
+    score: (slots, kindsInUse, prior, w) => {
       const total = w.speed + w.consistency + w.success
-      return k().scoreAgents(slots, prior, w.speed / total, w.consistency / total, w.success / total)
+      return k().scoreAgents(slots, kindsInUse, prior, w.speed / total, w.consistency / total, w.success / total)
     },
     imbalance: (slots) => k().loadImbalance(slots),
     efficiency: (slot) => efficiency[slot],
