@@ -1,7 +1,10 @@
 import { mkdirSync } from 'node:fs'
 import { type Browser, chromium } from 'playwright-core'
+import { Subject } from 'rxjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { SwarmSnapshot } from '../src/model/snapshot.js'
+import type { SwarmEvent } from '../src/model/swarm-event.js'
+import { createSwarmMonitor } from '../src/monitor/create-swarm-monitor.js'
 import { type SwarmServer, startSwarmServer } from '../src/server/swarm-server.js'
 import { fakeSession } from './fixtures/fake-session.js'
 import { makeSnapshot } from './fixtures/snapshot.js'
@@ -96,5 +99,45 @@ describe('dashboard page in headless Chromium', () => {
     await page.waitForFunction(() => document.querySelector('#status')?.textContent === 'session ended')
     expect(await page.locator('#agents tbody tr').count()).toBe(8)
     await page.close()
+  })
+})
+
+describe('dashboard page on a real monitor', () => {
+  it('shows what a live session measures, arriving over SSE', async () => {
+    const events$ = new Subject<SwarmEvent>()
+    const live = createSwarmMonitor({ tickMs: 1000, idleTicks: false }).connect(events$, { start: 'immediate' })
+    const liveServer = await startSwarmServer(live, { port: 0, eventMinIntervalMs: 0 })
+    const t0 = 1_700_000_000_000
+    let task = 0
+    // One second of event time: every agent runs one task of (agent index + 1) x 100 ms.
+    const second = (s: number) => {
+      for (let a = 0; a < 4; a++) {
+        const taskId = `t${task++}`
+        const ts = t0 + s * 1000 + a
+        events$.next({ type: 'task:queued', ts, taskId, kind: 'code' })
+        events$.next({ type: 'task:started', ts, taskId, agentId: `agent-${a}` })
+        events$.next({ type: 'task:completed', ts: ts + (a + 1) * 100, taskId, agentId: `agent-${a}` })
+      }
+    }
+    try {
+      for (let a = 0; a < 4; a++) events$.next({ type: 'agent:joined', ts: t0, agentId: `agent-${a}`, capacity: 1 })
+      second(0)
+      second(1)
+      const page = await browser.newPage({ viewport: { width: 1400, height: 1100 } })
+      await page.goto(liveServer.url)
+      await page.waitForFunction(() => document.querySelectorAll('#agents tbody tr').length === 4)
+      for (let s = 2; s < 12; s++) second(s)
+      await page.waitForFunction(
+        () => (window as unknown as { swarmPerfDashboard: { points(): number } }).swarmPerfDashboard.points() >= 8,
+      )
+      // agent-3 is the slowest (400 ms a task): its p50 cell shows it, as the monitor measured it.
+      const row = page.locator('#agents tbody tr[data-agent="agent-3"]')
+      expect(await row.textContent()).toContain('400')
+      expect(await page.textContent('#status')).toBe('live')
+      await page.close()
+    } finally {
+      await liveServer.close()
+      live.dispose()
+    }
   })
 })
