@@ -90,7 +90,9 @@ export function learnServiceTimes(
   if (!latest) return out
   const fallbackSigma = swarmSigma(snapshots)
   const byAgents = new Map<string, { total: number; completed: number }>()
-  for (const agent of latest.agents) {
+  // The monitor lists every kind it has seen in `kinds`; walking every agent's kinds (a cost per agent per tick)
+  // is only for snapshots that carry no kind list.
+  for (const agent of latest.kinds.length > 0 ? [] : latest.agents) {
     for (const [kind, s] of Object.entries(agent.byKind)) {
       if (s.meanServiceMs === null || s.completed === 0) continue
       const acc = byAgents.get(kind) ?? { total: 0, completed: 0 }

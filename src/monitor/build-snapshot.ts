@@ -97,16 +97,10 @@ export function buildSnapshot(
   }
 
   const kinds: KindSnapshot[] = kindNames.map((kind, k) => {
-    let completed = 0
-    let failed = 0
-    for (const agent of state.agents.values()) {
-      completed += m.scoring.kindCompleted(agent.slot, k)
-      failed += m.scoring.kindFailed(agent.slot, k)
-    }
     return {
       kind,
-      completed,
-      failed,
+      completed: state.kindCompleted[k] ?? 0,
+      failed: state.kindFailed[k] ?? 0,
       meanServiceMs: orNull(m.scoring.fleetKindMeanMs(k)),
       p50ServiceMs: m.kinds.count(k) > 0 ? orNull(m.kinds.quantile(k, 0.5)) : null,
       inFlight: state.kindInFlight[k] ?? 0,

@@ -417,6 +417,7 @@ export class Ingest {
     totals.responseBuckets[this.bucketOf(responseMs)]++
     totals.responseSumMs += responseMs
     totals.tasksCompleted++
+    this.state.kindCompleted[task.kindIndex] = (this.state.kindCompleted[task.kindIndex] ?? 0) + 1
     agent.completed++
     agent.samples++
     if (agent.failingSince !== null) {
@@ -435,6 +436,7 @@ export class Ingest {
     const { agent, task } = found
     this.measurements.recordFailure(agent.slot, task.kindIndex)
     this.totals.tasksFailed++
+    this.state.kindFailed[task.kindIndex] = (this.state.kindFailed[task.kindIndex] ?? 0) + 1
     agent.failed++
     agent.samples++
     agent.failingSince ??= event.ts

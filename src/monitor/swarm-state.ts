@@ -88,8 +88,10 @@ export class SwarmState {
   readonly placing = new Set<TaskRecord>()
   readonly assigned = new Set<TaskRecord>()
   readonly kindNames: string[] = []
-  /** Running tasks per kind index. */
+  /** Running tasks per kind index, and outcomes per kind index since the start. */
   readonly kindInFlight: number[] = []
+  readonly kindCompleted: number[] = []
+  readonly kindFailed: number[] = []
   private readonly kindIndexByName = new Map<string, number>()
   private readonly freeSlots: number[] = []
   private nextSlot = 0
