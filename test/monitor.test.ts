@@ -290,6 +290,22 @@ describe('bad input', () => {
     })
   }
 
+  it('takes a failed task queued again under its id as a retry, but not a completed one', async () => {
+    const evs: SwarmEvent[] = [
+      join('a'),
+      { type: 'task:started', ts: t0, taskId: 'x', agentId: 'a' },
+      { type: 'task:failed', ts: t0 + 1, taskId: 'x', agentId: 'a' },
+      { type: 'task:queued', ts: t0 + 2, taskId: 'x' },
+      { type: 'task:started', ts: t0 + 3, taskId: 'x', agentId: 'a' },
+      { type: 'task:completed', ts: t0 + 4, taskId: 'x', agentId: 'a' },
+      { type: 'task:queued', ts: t0 + 5, taskId: 'x' },
+    ]
+    const { errors, final } = await run(evs)
+    expect(errors.map((e) => [e.code, e.event])).toEqual([['EVENT_DUPLICATE', evs[6]]])
+    expect(final.swarm.tasksFailed).toBe(1)
+    expect(final.swarm.tasksCompleted).toBe(1)
+  })
+
   it('reports an agent beyond the capacity and asks to raise it', async () => {
     const { errors, final } = await run([join('a'), join('b'), join('c')], { capacity: 2 })
     expect(errors.map((e) => e.code)).toEqual(['AGENT_CAPACITY'])

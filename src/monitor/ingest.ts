@@ -220,7 +220,7 @@ export class Ingest {
       for (const task of set) if (task.agentId === agent.id) this.returnToPool(task, agent.id)
     }
     if (agent.inFlight > 0) {
-      for (const task of state.tasks.values()) {
+      for (const task of state.liveTasks()) {
         if (task.state === 'running' && task.agentId === agent.id) this.returnToPool(task, agent.id)
       }
     }
@@ -281,16 +281,17 @@ export class Ingest {
     task.moveTo = null
     task.moveAt = null
     task.lastAgentId = null
-    this.state.tasks.set(id, task)
+    this.state.addTask(task)
     this.state.unassigned.add(task)
     return task
   }
 
   private taskQueued(event: EventOf<'task:queued'>): SwarmError | null {
-    if (this.state.tasks.has(event.taskId)) {
+    const entry = this.state.entry(event.taskId)
+    if (typeof entry === 'object') {
       return this.reject(errorCodes.duplicate, `task '${event.taskId}' queued twice`, event, 'taskId')
     }
-    if (this.state.ended.get(event.taskId) === 'completed') {
+    if (entry === 'completed') {
       return this.reject(
         errorCodes.duplicate,
         `task '${event.taskId}' queued again after it completed; give a new task a new id`,
@@ -299,16 +300,14 @@ export class Ingest {
       )
     }
     // A failed or cancelled task may be queued again under its id: a retry.
-    this.state.ended.delete(event.taskId)
     this.newTask(event.taskId, event.ts, event)
     return null
   }
 
   /** The task an assignment or start names; hosts that emit no task:queued get one implied at this event. */
   private openTask(event: SwarmEvent & { taskId: string }): TaskRecord | SwarmError {
-    const task = this.state.tasks.get(event.taskId)
-    if (task) return task
-    const ended = this.state.ended.get(event.taskId)
+    const ended = this.state.entry(event.taskId)
+    if (typeof ended === 'object') return ended
     if (ended) {
       return this.reject(
         errorCodes.invalidTransition,
@@ -372,11 +371,10 @@ export class Ingest {
         'agentId',
       )
     }
-    const task = this.state.tasks.get(event.taskId)
-    if (!task) {
-      const ended = this.state.ended.get(event.taskId)
-      return ended
-        ? this.reject(errorCodes.duplicate, `task '${event.taskId}' already ${ended}`, event, 'taskId')
+    const task = this.state.entry(event.taskId)
+    if (typeof task !== 'object') {
+      return task
+        ? this.reject(errorCodes.duplicate, `task '${event.taskId}' already ${task}`, event, 'taskId')
         : this.reject(errorCodes.unknownTask, `task '${event.taskId}' was never queued or started`, event, 'taskId')
     }
     const holder = task.agentId ?? task.lastAgentId
@@ -446,11 +444,10 @@ export class Ingest {
   }
 
   private taskCancelled(event: EventOf<'task:cancelled'>): SwarmError | null {
-    const task = this.state.tasks.get(event.taskId)
-    if (!task) {
-      const ended = this.state.ended.get(event.taskId)
-      return ended
-        ? this.reject(errorCodes.duplicate, `task '${event.taskId}' already ${ended}`, event, 'taskId')
+    const task = this.state.entry(event.taskId)
+    if (typeof task !== 'object') {
+      return task
+        ? this.reject(errorCodes.duplicate, `task '${event.taskId}' already ${task}`, event, 'taskId')
         : this.reject(errorCodes.unknownTask, `task '${event.taskId}' was never queued`, event, 'taskId')
     }
     this.totals.tasksCancelled++
@@ -460,7 +457,7 @@ export class Ingest {
 
   private reassignmentRefused(event: EventOf<'reassignment:refused'>): SwarmError | null {
     this.totals.reassignmentsRefused++
-    const task = this.state.tasks.get(event.taskId)
+    const task = this.state.task(event.taskId)
     if (!task) return null
     if (task.state === 'placing' && task.agentId === event.toAgentId) this.state.transition(task, 'unassigned', null)
     else if (task.moveTo === event.toAgentId) this.state.transition(task, task.state, task.agentId)

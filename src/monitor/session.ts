@@ -314,7 +314,7 @@ export class MonitorSession implements SwarmSession {
     }
     const state = this.ingest.state
     for (const r of decisions) {
-      const task = state.tasks.get(r.taskId)
+      const task = state.task(r.taskId)
       const target = state.agents.get(r.toAgentId)
       // Only what is still true is acted on: a plug-in never moves a started, finished or unknown task.
       if (!task || !target?.live || task.state === 'running' || task.state === 'placing') continue
@@ -345,7 +345,7 @@ export class MonitorSession implements SwarmSession {
         source: adapter.name,
       })
       // Task records are pooled: act only if this record still is the task the move was about.
-      if (this.closed || this.ingest.state.tasks.get(r.taskId) !== task) return
+      if (this.closed || this.ingest.state.task(r.taskId) !== task) return
       if (task.state === 'placing' && task.agentId === r.toAgentId)
         this.ingest.state.transition(task, 'unassigned', null)
       else if (task.moveTo === r.toAgentId) this.ingest.state.transition(task, task.state, task.agentId)

@@ -77,9 +77,12 @@ const noKind = '(none)'
 
 export class SwarmState {
   readonly agents = new Map<string, AgentRecord>()
-  readonly tasks = new Map<string, TaskRecord>()
-  /** How recent tasks ended, to tell a duplicate completion from an unknown task. Bounded FIFO. */
-  readonly ended = new Map<string, TaskEnd>()
+  /**
+   * Every task by id: its record while it lives, then how it ended (a tombstone, so a second completion is told
+   * from an unknown task) until the ring of the last `endedMemory` ended ids forgets it. One map, so the hot path
+   * pays one lookup per event.
+   */
+  private readonly entries = new Map<string, TaskRecord | TaskEnd>()
   private readonly endedRing: Array<string | undefined>
   private endedNext = 0
   private readonly taskPool: TaskRecord[] = []
@@ -166,15 +169,24 @@ export class SwarmState {
     }
   }
 
-  recordEnd(taskId: string, end: TaskEnd): void {
-    if (!this.ended.has(taskId)) {
-      // A ring of the ids remembered, so forgetting the oldest costs no iterator.
-      const oldest = this.endedRing[this.endedNext]
-      if (oldest !== undefined) this.ended.delete(oldest)
-      this.endedRing[this.endedNext] = taskId
-      this.endedNext = (this.endedNext + 1) % this.endedMemory
-    }
-    this.ended.set(taskId, end)
+  /** The task's record or how it ended, in one lookup. */
+  entry(taskId: string): TaskRecord | TaskEnd | undefined {
+    return this.entries.get(taskId)
+  }
+
+  /** The live task of that id, if any. */
+  task(taskId: string): TaskRecord | undefined {
+    const entry = this.entries.get(taskId)
+    return typeof entry === 'object' ? entry : undefined
+  }
+
+  addTask(task: TaskRecord): void {
+    this.entries.set(task.id, task)
+  }
+
+  /** Live tasks (not the tombstones of ended ones). */
+  *liveTasks(): IterableIterator<TaskRecord> {
+    for (const entry of this.entries.values()) if (typeof entry === 'object') yield entry
   }
 
   /** A task record, from the pool of ended ones when there is one (tasks are the one thing ingest allocates). */
@@ -238,8 +250,12 @@ export class SwarmState {
   /** A task ends (completed, failed, cancelled): it leaves every set and count. */
   end(task: TaskRecord, how: TaskEnd): void {
     this.transition(task, null, null)
-    this.tasks.delete(task.id)
-    this.recordEnd(task.id, how)
+    this.entries.set(task.id, how)
+    // Forget the oldest tombstone (unless its id lives again: a retry queued under the same id).
+    const oldest = this.endedRing[this.endedNext]
+    if (oldest !== undefined && typeof this.entries.get(oldest) === 'string') this.entries.delete(oldest)
+    this.endedRing[this.endedNext] = task.id
+    this.endedNext = (this.endedNext + 1) % this.endedMemory
     if (this.taskPool.length < maxPooledTasks) this.taskPool.push(task)
   }
 
