@@ -6,20 +6,9 @@
  */
 import { parseAnalysisConfig } from '../src/analysis/config.js'
 import { RobustAnomalyDetector, type RobustAnomalyOptions } from '../src/analysis/robust-anomaly.js'
+import { mulberry32 as rng } from '../src/sim/mulberry32.js'
 import type { Benchmark } from './index.js'
 import { machine, table, versions } from './report.js'
-
-/** mulberry32: small, fast, seedable. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 function normal(random: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random())

@@ -14,6 +14,7 @@ import munkres from 'munkres'
 import { minWeightAssign } from 'munkres-algorithm'
 import { parseOrlibAssignment } from '../src/engine/orlib.js'
 import { solveAssignment } from '../src/engine/solve-assignment.js'
+import { mulberry32 as random } from '../src/sim/mulberry32.js'
 import type { Benchmark } from './index.js'
 import { bestOf, machine, pythonVersion, table } from './report.js'
 
@@ -44,18 +45,6 @@ interface Peer {
 }
 
 const orlibDir = process.env.SWARM_PERF_ORLIB ?? fileURLToPath(new URL('../../shared/data/orlib/', import.meta.url))
-
-/** mulberry32: a seeded generator so every run and every peer sees the same matrices. */
-function random(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 function uniform(rows: number, cols: number, seed: number): Instance {
   const next = random(seed)

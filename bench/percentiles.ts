@@ -21,6 +21,7 @@ import vm from 'node:vm'
 import { DDSketch } from '@datadog/sketches-js'
 import * as hdr from 'hdr-histogram-js'
 import { createPercentileEngine, type PercentileEngine } from '../src/engine/percentile-engine.js'
+import { mulberry32 } from '../src/sim/mulberry32.js'
 import type { Benchmark } from './index.js'
 import { LogLinearBaseline } from './loglinear-baseline.js'
 import { machine, table, versions } from './report.js'
@@ -62,17 +63,6 @@ interface Contender {
 }
 
 // --- data -----------------------------------------------------------------------------------------------------
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 function lognormalValues(n: number, seed: number): Float64Array {
   const random = mulberry32(seed)

@@ -9,19 +9,9 @@ import { Histogram, Registry, Summary } from 'prom-client'
 import { from, lastValueFrom, Subject } from 'rxjs'
 import type { SwarmEvent } from '../src/model/swarm-event.js'
 import { createSwarmMonitor } from '../src/monitor/create-swarm-monitor.js'
+import { mulberry32 as rng } from '../src/sim/mulberry32.js'
 import type { Benchmark } from './index.js'
 import { machine, table, versions } from './report.js'
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const t0 = 1_700_000_000_000
 

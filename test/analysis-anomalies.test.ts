@@ -4,6 +4,7 @@ import { holt } from '../src/analysis/holt.js'
 import { createAnalysis } from '../src/analysis/index.js'
 import { RobustAnomalyDetector, type RobustAnomalyOptions } from '../src/analysis/robust-anomaly.js'
 import type { SwarmSnapshot } from '../src/model/snapshot.js'
+import { mulberry32 as rng } from '../src/sim/mulberry32.js'
 import { agent, snapshot } from './fixtures/analysis-snapshot.js'
 
 const options: RobustAnomalyOptions = {
@@ -16,17 +17,6 @@ const options: RobustAnomalyOptions = {
   direction: 'up',
 }
 
-/** mulberry32 */
-function rng(seed: number) {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 const normal = (r: () => number) => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r())
 
 describe('robust anomaly detector', () => {

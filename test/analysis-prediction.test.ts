@@ -5,19 +5,9 @@ import { predictions } from '../src/analysis/predictions.js'
 import { fitLognormal, normalQuantile } from '../src/analysis/service-time-model.js'
 import type { Prediction } from '../src/model/finding.js'
 import type { SwarmSnapshot } from '../src/model/snapshot.js'
+import { mulberry32 as rng } from '../src/sim/mulberry32.js'
 import { agent, snapshot } from './fixtures/analysis-snapshot.js'
 
-/** mulberry32 */
-function rng(seed: number) {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 const normal = (r: () => number) => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r())
 const exponential = (r: () => number, mean: number) => -Math.log(1 - r()) * mean
 const median = (xs: number[]) => {

@@ -6,7 +6,8 @@ import type { Reassignment } from '../src/model/reassignment.js'
 import type { SwarmSnapshot } from '../src/model/snapshot.js'
 import type { SwarmEvent } from '../src/model/swarm-event.js'
 import { createSwarmMonitor } from '../src/monitor/create-swarm-monitor.js'
-import { playBusAgents, seededRandom } from './claude-flow-players.js'
+import { mulberry32 } from '../src/sim/mulberry32.js'
+import { playBusAgents } from './claude-flow-players.js'
 
 const t0 = Date.UTC(2026, 10, 27, 12, 0, 0)
 const relativeError = 0.004
@@ -63,7 +64,7 @@ describe('the monitor attached to a real @claude-flow/shared/core orchestrator t
         priority: 1,
       })
     }
-    const random = seededRandom(1127)
+    const random = mulberry32(1127)
     const slow = new Set(['agent-0', 'agent-1'])
     const players = playBusAgents({ eventBus, taskManager }, agents, {
       random,
@@ -168,7 +169,7 @@ describe('the monitor attached to a real @claude-flow/shared/core orchestrator t
       })
     }
     const players = playBusAgents({ eventBus, taskManager }, agents, {
-      random: seededRandom(3),
+      random: mulberry32(3),
       workMs: () => 30,
       failRate: 0,
       retryRate: 0,

@@ -1,18 +1,6 @@
 // Test helpers: the test plays the agents of real claude-flow hosts (no mocks of the packages).
 import type { TaskDefinition, UnifiedSwarmCoordinator } from '@claude-flow/swarm'
 
-/** mulberry32: a small seeded generator, so a failing run can be replayed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 export function taskData(name: string, maxRetries = 0): Omit<TaskDefinition, 'id' | 'status' | 'createdAt'> {
   return {
     type: 'coding',

@@ -6,7 +6,8 @@ import type { Reassignment } from '../src/model/reassignment.js'
 import type { SwarmSnapshot } from '../src/model/snapshot.js'
 import type { SwarmEvent } from '../src/model/swarm-event.js'
 import { createSwarmMonitor } from '../src/monitor/create-swarm-monitor.js'
-import { playSwarmAgents, seededRandom, taskData } from './claude-flow-players.js'
+import { mulberry32 } from '../src/sim/mulberry32.js'
+import { playSwarmAgents, taskData } from './claude-flow-players.js'
 
 const t0 = Date.UTC(2026, 10, 27, 12, 0, 0)
 const relativeError = 0.004
@@ -47,7 +48,7 @@ describe('the monitor attached to a real UnifiedSwarmCoordinator through claudeF
     let final: SwarmSnapshot | undefined
     session.snapshots$.subscribe({ next: (s) => (final = s) })
 
-    const random = seededRandom(20261127)
+    const random = mulberry32(20261127)
     const players = playSwarmAgents(coordinator, {
       random,
       workMs: (r) => 20 + Math.floor(r() * 380),
@@ -143,7 +144,7 @@ describe('the monitor attached to a real UnifiedSwarmCoordinator through claudeF
     })
     const errors: SwarmError[] = []
     session.errors$.subscribe((e) => errors.push(e))
-    const players = playSwarmAgents(coordinator, { random: seededRandom(7), workMs: () => 50, failRate: 0 })
+    const players = playSwarmAgents(coordinator, { random: mulberry32(7), workMs: () => 50, failRate: 0 })
     const { agentId } = await coordinator.spawnAgent({ type: 'coder' })
     let n = 0
     const inject = (type: string, data: unknown, at = Date.now()) =>

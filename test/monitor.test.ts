@@ -5,7 +5,8 @@ import type { Reassignment } from '../src/model/reassignment.js'
 import type { SwarmSnapshot } from '../src/model/snapshot.js'
 import type { SwarmEvent } from '../src/model/swarm-event.js'
 import { createSwarmMonitor } from '../src/monitor/create-swarm-monitor.js'
-import { nearestRank, rng, type ScriptedTask, scriptEvents, t0 } from './fixtures/events.js'
+import { mulberry32 as rng } from '../src/sim/mulberry32.js'
+import { nearestRank, type ScriptedTask, scriptEvents, t0 } from './fixtures/events.js'
 
 const relativeError = 0.004
 

@@ -2,24 +2,13 @@ import fc from 'fast-check'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createPercentileEngine, type PercentileEngine } from '../src/engine/percentile-engine.js'
 import { ConfigError } from '../src/model/errors.js'
+import { mulberry32 as prng } from '../src/sim/mulberry32.js'
 
 const qs = [0, 0.5, 0.9, 0.95, 0.99, 0.999, 1]
 
 /** The definition: the smallest value v with at least ceil(q n) values <= v; q = 0 is the minimum. */
 function nearestRank(sorted: Float64Array, q: number): number {
   return sorted[Math.max(1, Math.ceil(q * sorted.length)) - 1]
-}
-
-/** mulberry32: a small seeded PRNG so every dataset is reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 function normal(random: () => number): number {
