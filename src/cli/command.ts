@@ -15,3 +15,9 @@ export interface CliIo {
   /** Aborted on SIGINT so long-running commands end cleanly with what they have. */
   signal: AbortSignal
 }
+
+/** Bad usage: say what is wrong and how to call the command, exit code 2. */
+export function usageError(io: CliIo, command: string, message: string, usage: string): number {
+  io.err(`swarm-perf ${command}: ${message}\n\n${usage}`)
+  return 2
+}

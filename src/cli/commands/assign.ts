@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { type AssignmentFormat, assignmentFormatOf, parseAssignmentInstance } from '../../engine/orlib.js'
 import { solveAssignment } from '../../engine/solve-assignment.js'
-import type { CliCommand } from '../command.js'
+import { type CliCommand, usageError } from '../command.js'
 
 const usage = `Usage: swarm-perf assign <file> [--format orlib|json]
 
@@ -29,20 +29,17 @@ export const assign: CliCommand = {
       const value = arg.startsWith('--format=') ? arg.slice('--format='.length) : arg === '--format' ? argv[++a] : null
       if (value !== null) {
         if (value !== 'orlib' && value !== 'json') {
-          io.err(`swarm-perf assign: --format must be orlib or json, got '${value ?? ''}'\n\n${usage}`)
-          return 2
+          return usageError(io, 'assign', `--format must be orlib or json, got '${value ?? ''}'`, usage)
         }
         format = value
       } else if (arg.startsWith('-') || path !== undefined) {
-        io.err(`swarm-perf assign: unexpected argument '${arg}'\n\n${usage}`)
-        return 2
+        return usageError(io, 'assign', `unexpected argument '${arg}'`, usage)
       } else {
         path = arg
       }
     }
     if (path === undefined) {
-      io.err(`swarm-perf assign: missing <file>\n\n${usage}`)
-      return 2
+      return usageError(io, 'assign', 'missing <file>', usage)
     }
     let text: string
     try {

@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util'
 import { compareStrategies, comparisonTableRows, formatTable } from '../../sim/compare-strategies.js'
 import { scenarioNames } from '../../sim/scenarios.js'
-import type { CliCommand } from '../command.js'
-import { parseSeed, usageError } from './simulate.js'
+import { type CliCommand, usageError } from '../command.js'
+import { parseSeed } from './simulate.js'
 
 const usage = `Usage: swarm-perf compare --scenario <name> [--seed N] [--json]
 

@@ -2,8 +2,8 @@ import { parseArgs } from 'node:util'
 import { runDemo } from '../../sim/demo.js'
 import { scenarioNames } from '../../sim/scenarios.js'
 import { strategyNames } from '../../strategies/config.js'
-import type { CliCommand } from '../command.js'
-import { parseSeed, usageError } from './simulate.js'
+import { type CliCommand, usageError } from '../command.js'
+import { parseSeed } from './simulate.js'
 
 const usage = `Usage: swarm-perf demo [--scenario <name>] [--agents N] [--duration S] [--strategy <name>] [--no-ui]
                        [--seed N] [--no-rebalancer] [--port N] [--no-server]

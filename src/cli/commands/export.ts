@@ -8,7 +8,7 @@ import { ConfigError } from '../../model/errors.js'
 import type { SwarmSnapshot } from '../../model/snapshot.js'
 import { createSwarmMonitor } from '../../monitor/create-swarm-monitor.js'
 import { replayJsonl, UnreadableLogError } from '../../monitor/replay.js'
-import type { CliCommand, CliIo } from '../command.js'
+import { type CliCommand, usageError } from '../command.js'
 
 const usage = `Usage: swarm-perf export --format ${exportFormats.join('|')} [events.jsonl | -] [options]
 
@@ -35,20 +35,22 @@ export const exportCommand: CliCommand = {
     try {
       args = parse(argv)
     } catch (error) {
-      return fail(io, error instanceof Error ? error.message : String(error))
+      return usageError(io, 'export', error instanceof Error ? error.message : String(error), usage)
     }
     const format = args.values.format
-    if (!isExportFormat(format)) return fail(io, format ? `unknown format '${format}'` : 'give --format')
-    if (args.positionals.length > 1) return fail(io, 'give at most one events file')
+    if (!isExportFormat(format))
+      return usageError(io, 'export', format ? `unknown format '${format}'` : 'give --format', usage)
+    if (args.positionals.length > 1) return usageError(io, 'export', 'give at most one events file', usage)
     let options: ExportOptionsInput
     try {
       options = exportOptionsFromArgs(args.values)
     } catch (error) {
-      return fail(io, error instanceof Error ? error.message : String(error))
+      return usageError(io, 'export', error instanceof Error ? error.message : String(error), usage)
     }
     const path = args.positionals[0]
     const readStdin = path === '-' || (path === undefined && !process.stdin.isTTY && format !== 'grafana')
-    if (path === undefined && !readStdin && format !== 'grafana') return fail(io, 'give an events file or pipe one in')
+    if (path === undefined && !readStdin && format !== 'grafana')
+      return usageError(io, 'export', 'give an events file or pipe one in', usage)
 
     let snapshot: SwarmSnapshot
     try {
@@ -66,16 +68,11 @@ export const exportCommand: CliCommand = {
     try {
       io.out(exporters[format].render(snapshot, options))
     } catch (error) {
-      if (error instanceof ConfigError) return fail(io, error.message)
+      if (error instanceof ConfigError) return usageError(io, 'export', error.message, usage)
       throw error
     }
     return 0
   },
-}
-
-function fail(io: CliIo, message: string): number {
-  io.err(`swarm-perf export: ${message}\n\n${usage}`)
-  return 2
 }
 
 function parse(argv: string[]) {

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util'
 import type { SwarmSnapshot } from '../../model/snapshot.js'
 import { replayJsonl, UnreadableLogError } from '../../monitor/replay.js'
-import type { CliCommand } from '../command.js'
+import { type CliCommand, usageError } from '../command.js'
 
 const usage = `Usage: swarm-perf report <events.jsonl> [--format json|table]
 
@@ -19,14 +19,12 @@ export const report: CliCommand = {
     try {
       args = parse(argv)
     } catch (error) {
-      io.err(`swarm-perf report: ${error instanceof Error ? error.message : String(error)}\n\n${usage}`)
-      return 2
+      return usageError(io, 'report', error instanceof Error ? error.message : String(error), usage)
     }
     const [path] = args.positionals
     const format = args.values.format
     if (!path || (format !== 'json' && format !== 'table')) {
-      io.err(`swarm-perf report: ${path ? `unknown format '${format}'` : 'give the events file'}\n\n${usage}`)
-      return 2
+      return usageError(io, 'report', path ? `unknown format '${format}'` : 'give the events file', usage)
     }
     let result: Awaited<ReturnType<typeof replayJsonl>>
     try {

@@ -8,7 +8,7 @@ import { ConfigError } from '../../model/errors.js'
 import type { HostAdapter } from '../../model/host-adapter.js'
 import { createSwarmMonitor } from '../../monitor/create-swarm-monitor.js'
 import { type SwarmServer, startSwarmServer } from '../../server/swarm-server.js'
-import type { CliCommand, CliIo } from '../command.js'
+import { type CliCommand, usageError } from '../command.js'
 import { exportOptionsFromArgs } from './export.js'
 
 const usage = `Usage: swarm-perf serve [events.jsonl | -] [options]
@@ -41,18 +41,18 @@ export const serve: CliCommand = {
     try {
       args = parse(argv)
     } catch (error) {
-      return fail(io, error instanceof Error ? error.message : String(error))
+      return usageError(io, 'serve', error instanceof Error ? error.message : String(error), usage)
     }
     const v = args.values
-    if (args.positionals.length > 1) return fail(io, 'give at most one events file')
+    if (args.positionals.length > 1) return usageError(io, 'serve', 'give at most one events file', usage)
     const port = v.port === undefined ? 9464 : Number(v.port)
     const speed = v.speed === undefined ? null : Number(v.speed)
-    if (speed !== null && !(speed > 0)) return fail(io, '--speed must be a number > 0')
+    if (speed !== null && !(speed > 0)) return usageError(io, 'serve', '--speed must be a number > 0', usage)
     let exportOptions: ReturnType<typeof exportOptionsFromArgs>
     try {
       exportOptions = exportOptionsFromArgs(v)
     } catch (error) {
-      return fail(io, error instanceof Error ? error.message : String(error))
+      return usageError(io, 'serve', error instanceof Error ? error.message : String(error), usage)
     }
 
     const path = args.positionals[0]
@@ -83,7 +83,7 @@ export const serve: CliCommand = {
     } catch (error) {
       errors.unsubscribe()
       session.dispose()
-      if (error instanceof ConfigError) return fail(io, error.message)
+      if (error instanceof ConfigError) return usageError(io, 'serve', error.message, usage)
       io.err(`swarm-perf serve: cannot listen: ${error instanceof Error ? error.message : String(error)}\n`)
       return 1
     }
@@ -94,11 +94,6 @@ export const serve: CliCommand = {
     session.dispose()
     return 0
   },
-}
-
-function fail(io: CliIo, message: string): number {
-  io.err(`swarm-perf serve: ${message}\n\n${usage}`)
-  return 2
 }
 
 function parse(argv: string[]) {

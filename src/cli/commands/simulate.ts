@@ -4,7 +4,7 @@ import { formatTable, summarizeRun } from '../../sim/compare-strategies.js'
 import { runScenario } from '../../sim/run-scenario.js'
 import { scenarioNames } from '../../sim/scenarios.js'
 import { strategyNames } from '../../strategies/config.js'
-import type { CliCommand, CliIo } from '../command.js'
+import { type CliCommand, usageError } from '../command.js'
 
 const usage = `Usage: swarm-perf simulate --scenario <name> --strategy <name> [--seed N] [--json] [--no-rebalancer]
 
@@ -28,11 +28,6 @@ Exit codes: 0 every task completed once; 1 tasks lost or done twice; 2 bad usage
 export function parseSeed(text: string | undefined): number | null | undefined {
   if (text === undefined) return undefined
   return /^\d+$/.test(text) && Number(text) <= 0xffffffff ? Number(text) : null
-}
-
-export function usageError(io: CliIo, command: string, message: string, text: string): number {
-  io.err(`swarm-perf ${command}: ${message}\n\n${text}`)
-  return 2
 }
 
 export const simulate: CliCommand = {
