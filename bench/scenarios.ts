@@ -9,7 +9,12 @@
  * alone on `large` (a trivial placer instead of the monitor) shows what the host side costs. On heavy and overload a
  * full-knowledge reference placer (`runOracle`) shows how close to the lower bound online placement can get at all.
  */
-import { type ComparisonRow, compareStrategies, summarizeRun } from '../src/sim/compare-strategies.js'
+import {
+  type ComparisonRow,
+  compareStrategies,
+  comparisonTableRows,
+  summarizeRun,
+} from '../src/sim/compare-strategies.js'
 import { buildPlan } from '../src/sim/plan.js'
 import { attachMonitor, runScenario } from '../src/sim/run-scenario.js'
 import { scenarioNames, scenarios } from '../src/sim/scenarios.js'
@@ -35,6 +40,27 @@ interface LargeResult {
   events: number
 }
 
+function largeResult(
+  config: string,
+  finished: boolean,
+  startedAt: number,
+  o: ReturnType<ReturnType<typeof createSimulator>['outcome']>,
+  events: number,
+): LargeResult {
+  return {
+    config,
+    finished,
+    wallMs: Math.round(performance.now() - startedAt),
+    virtualMs: Math.round(o.nowMs),
+    tasksCompleted: o.tasksCompleted,
+    tasksTotal: o.tasksTotal,
+    tasksLost: o.tasksLost,
+    tasksDuplicated: o.tasksDuplicated,
+    efficiency: finished ? Math.round(o.efficiency * 1000) / 1000 : null,
+    events,
+  }
+}
+
 /** `large` with the monitor attached, advanced in 10 s slices of virtual time until done or out of budget. */
 function runLarge(strategy: string, rebalance: boolean, budgetMs: number): LargeResult {
   const t0 = performance.now()
@@ -45,19 +71,7 @@ function runLarge(strategy: string, rebalance: boolean, budgetMs: number): Large
   const finished = sim.done
   sim.stop()
   session.dispose()
-  const o = sim.outcome()
-  return {
-    config: `${strategy}${rebalance ? ' + rebalancer' : ''}`,
-    finished,
-    wallMs: Math.round(performance.now() - t0),
-    virtualMs: Math.round(o.nowMs),
-    tasksCompleted: o.tasksCompleted,
-    tasksTotal: o.tasksTotal,
-    tasksLost: o.tasksLost,
-    tasksDuplicated: o.tasksDuplicated,
-    efficiency: finished ? Math.round(o.efficiency * 1000) / 1000 : null,
-    events,
-  }
+  return largeResult(`${strategy}${rebalance ? ' + rebalancer' : ''}`, finished, t0, sim.outcome(), events)
 }
 
 /** The simulator alone on `large`: each waiting task goes to the next live capable agent, on every heartbeat. */
@@ -86,18 +100,7 @@ function runLargeHostOnly(): LargeResult {
     }
   })
   const o = sim.run()
-  return {
-    config: 'simulator only (round-robin placer)',
-    finished: o.finished,
-    wallMs: Math.round(performance.now() - t0),
-    virtualMs: Math.round(o.nowMs),
-    tasksCompleted: o.tasksCompleted,
-    tasksTotal: o.tasksTotal,
-    tasksLost: o.tasksLost,
-    tasksDuplicated: o.tasksDuplicated,
-    efficiency: Math.round(o.efficiency * 1000) / 1000,
-    events,
-  }
+  return largeResult('simulator only (round-robin placer)', o.finished, t0, o, events)
 }
 
 /**
@@ -170,24 +173,7 @@ export const scenariosBenchmark: Benchmark = {
       const rows = compareStrategies({ scenario })
       runs.push(...rows)
       say(`\n${scenario} (seed ${rows[0].seed}, lower bound ${Math.round(rows[0].lowerBoundMs)} ms)\n`)
-      say(
-        table(
-          rows.map((r) => ({
-            strategy: r.strategy,
-            rebalancer: r.rebalancer ? 'on' : 'off',
-            efficiency: r.efficiency,
-            makespanMs: Math.round(r.makespanMs),
-            p50Ms: r.responseMs.p50 === null ? null : Math.round(r.responseMs.p50),
-            p95Ms: r.responseMs.p95 === null ? null : Math.round(r.responseMs.p95),
-            p99Ms: r.responseMs.p99 === null ? null : Math.round(r.responseMs.p99),
-            perMin: r.throughputPerMin,
-            lost: r.tasksLost,
-            dup: r.tasksDuplicated,
-            moves: r.reassignments,
-            wallMs: Math.round(r.wallMs),
-          })),
-        ),
-      )
+      say(table(comparisonTableRows(rows).map((row, i) => ({ ...row, wallMs: Math.round(rows[i].wallMs) }))))
     }
 
     // The goal pair on heavy and overload, over seeds 1..N.
