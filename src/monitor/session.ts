@@ -1,4 +1,5 @@
 import { type Observable, ReplaySubject, Subject, type Subscription } from 'rxjs'
+import type { Analysis, AnalysisResult } from '../analysis/index.js'
 import { errorCodes, type SwarmError } from '../model/errors.js'
 import type { Action, Alert, Insight } from '../model/finding.js'
 import type { HostAdapter } from '../model/host-adapter.js'
@@ -7,6 +8,7 @@ import type { SwarmSession } from '../model/session.js'
 import type { MetricDelta, SwarmSnapshot } from '../model/snapshot.js'
 import type { PendingTask, Strategy } from '../model/strategy.js'
 import type { SwarmEvent } from '../model/swarm-event.js'
+import type { Rebalancer } from '../strategies/rebalancer.js'
 import { baseDefinitions, buildSnapshot } from './build-snapshot.js'
 import { comparePeriods } from './compare-periods.js'
 import type { SwarmMonitorConfig } from './config.js'
@@ -16,40 +18,12 @@ import { Measurements } from './measurements.js'
 import type { TaskRecord } from './swarm-state.js'
 import { isSwarmError, validateEvent } from './validate-event.js'
 
-/** What the analysis stage gives back each tick (src/analysis/index.ts implements it). */
-export interface AnalysisStage {
-  evaluate(
-    snapshot: SwarmSnapshot,
-    history: readonly SwarmSnapshot[],
-  ): {
-    bottlenecks: SwarmSnapshot['bottlenecks']
-    insights: Insight[]
-    newInsights: Insight[]
-    alerts: Alert[]
-    alertTransitions: Alert[]
-    sla: SwarmSnapshot['sla']
-    predictions: SwarmSnapshot['predictions']
-    actions: Action[]
-    errors: Array<{ source: string; error: unknown }>
-  }
-}
-
-/** The rebalancer as the session sees it (src/strategies/rebalancer.ts). */
-export interface RebalanceStage {
-  rebalance(ctx: {
-    snapshot: SwarmSnapshot
-    unassigned: readonly PendingTask[]
-    queuedAt: ReadonlyMap<string, readonly PendingTask[]>
-    now: number
-  }): Reassignment[]
-}
-
 export interface SessionParts {
   config: SwarmMonitorConfig
   strategy: Strategy
   resolveStrategy: (nameOrStrategy: string | Strategy) => Strategy
-  rebalancer: RebalanceStage | null
-  analysis: AnalysisStage | null
+  rebalancer: Pick<Rebalancer, 'rebalance'> | null
+  analysis: Analysis | null
   /** Extra event sources merged into the host's (the resource sampler); they never end the session. */
   sideEvents: Observable<SwarmEvent | SwarmError> | null
   /** When to subscribe to the host's events: on the next microtask (default) or at once. */
@@ -236,28 +210,49 @@ export class MonitorSession implements SwarmSession {
       this.nextTickAt = at + this.config.tickMs
       this.measurements.advanceTo(at)
       this.ingest.expireUnanswered(at)
-      const snapshot = this.analyse(this.build(at))
-      this.publish(snapshot)
-      this.placeAndRebalance(snapshot, at)
+      this.placeAndRebalance(this.publishAt(at), at)
     } finally {
       this.ticking = false
     }
     while (this.deferred.length > 0 && !this.ticking) this.onEvent(this.deferred.shift(), false)
   }
 
-  private build(at: number): SwarmSnapshot {
-    return buildSnapshot(this.ingest, this.config, at, this.seq++, this.reassignmentsEmitted, this.definitions)
+  /**
+   * Build the snapshot at `at`, let the analysis fill its findings, publish it, then emit what the analysis found
+   * new this tick. Returns the published snapshot.
+   */
+  private publishAt(at: number): SwarmSnapshot {
+    const snapshot = buildSnapshot(
+      this.ingest,
+      this.config,
+      at,
+      this.seq++,
+      this.reassignmentsEmitted,
+      this.definitions,
+    )
+    const findings = this.analyse(snapshot)
+    this.latest = snapshot
+    this.historyRing.push(snapshot)
+    if (this.historyRing.length > this.config.historySize) this.historyRing.shift()
+    this.snapshotSubject.next(snapshot)
+    if (findings) {
+      for (const insight of findings.newInsights) this.insightSubject.next(insight)
+      for (const alert of findings.alertTransitions) this.alertSubject.next(alert)
+      for (const action of findings.actions) this.actionSubject.next(action)
+    }
+    return snapshot
   }
 
-  private analyse(snapshot: SwarmSnapshot): SwarmSnapshot {
+  /** Fills the snapshot's findings; null when there is no analysis or it failed (reported). */
+  private analyse(snapshot: SwarmSnapshot): AnalysisResult | null {
     const analysis = this.parts.analysis
-    if (!analysis) return snapshot
-    let result: ReturnType<AnalysisStage['evaluate']>
+    if (!analysis) return null
+    let result: AnalysisResult
     try {
       result = analysis.evaluate(snapshot, this.historyRing)
     } catch (error) {
       this.report({ code: errorCodes.plugin, message: `analysis failed: ${describe(error)}`, source: 'analysis' })
-      return snapshot
+      return null
     }
     for (const { source, error } of result.errors) {
       this.report({ code: errorCodes.plugin, message: `analyser ${source} failed: ${describe(error)}`, source })
@@ -267,24 +262,7 @@ export class MonitorSession implements SwarmSession {
     snapshot.alerts = result.alerts
     snapshot.sla = result.sla
     snapshot.predictions = result.predictions
-    this.pendingFindings = result
-    return snapshot
-  }
-
-  private pendingFindings: ReturnType<AnalysisStage['evaluate']> | null = null
-
-  private publish(snapshot: SwarmSnapshot): void {
-    this.latest = snapshot
-    this.historyRing.push(snapshot)
-    if (this.historyRing.length > this.config.historySize) this.historyRing.shift()
-    this.snapshotSubject.next(snapshot)
-    const findings = this.pendingFindings
-    this.pendingFindings = null
-    if (findings) {
-      for (const insight of findings.newInsights) this.insightSubject.next(insight)
-      for (const alert of findings.alertTransitions) this.alertSubject.next(alert)
-      for (const action of findings.actions) this.actionSubject.next(action)
-    }
+    return result
   }
 
   private placeAndRebalance(snapshot: SwarmSnapshot, now: number): void {
@@ -410,7 +388,7 @@ export class MonitorSession implements SwarmSession {
     try {
       const at = this.ingest.now()
       this.measurements.advanceTo(at)
-      this.publish(this.analyse(this.build(at)))
+      this.publishAt(at)
     } catch (error) {
       this.report({ code: errorCodes.plugin, message: `final snapshot failed: ${describe(error)}`, source: 'monitor' })
     }
