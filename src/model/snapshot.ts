@@ -39,6 +39,13 @@ export interface AgentKindStats {
   completed: number
   failed: number
   meanServiceMs: number | null
+  /**
+   * Mean of serviceMs / estimatedMs over this agent's completed tasks of the kind that carried an estimate (null
+   * when none did): below 1 the agent beats the host's estimates. The strategies' speed model.
+   */
+  estimateRatio?: number | null
+  /** Completed tasks that carried an estimate (the samples behind `estimateRatio`). */
+  estimated?: number
 }
 
 export interface AgentSnapshot {

@@ -216,7 +216,14 @@ function agentView(ingest: Ingest, config: SwarmMonitorConfig, agent: AgentRecor
       const completed = m.scoring.kindCompleted(slot, k)
       const failed = m.scoring.kindFailed(slot, k)
       if (completed === 0 && failed === 0) continue
-      byKind[kindNames[k]] = { completed, failed, meanServiceMs: orNull(m.scoring.kindMeanMs(slot, k)) }
+      const estimated = agent.estimateRatioCount?.[k] ?? 0
+      byKind[kindNames[k]] = {
+        completed,
+        failed,
+        meanServiceMs: orNull(m.scoring.kindMeanMs(slot, k)),
+        estimateRatio: estimated > 0 ? (agent.estimateRatioSum as Float64Array)[k] / estimated : null,
+        estimated,
+      }
     }
     serviceHistogram = {
       boundsMs: config.bucketBoundsMs,

@@ -418,6 +418,10 @@ export class Ingest {
     this.state.kindCompleted[task.kindIndex] = (this.state.kindCompleted[task.kindIndex] ?? 0) + 1
     agent.completed++
     agent.samples++
+    // How this agent's times compare with the host's estimates: the speed model strategies use (a mean of raw
+    // service times is biased by which tasks the agent happened to get).
+    if (task.estimatedMs !== null && task.estimatedMs > 0)
+      this.state.recordEstimateRatio(agent, task.kindIndex, serviceMs / task.estimatedMs)
     if (agent.failingSince !== null) {
       agent.recoveries++
       agent.recoverySumMs += event.ts - agent.failingSince

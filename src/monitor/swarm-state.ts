@@ -32,6 +32,14 @@ export interface AgentRecord {
   joinedAt: number
   lastEventAt: number
   leftAt: number | null
+  /** Tasks started here and not finished, in start order (strategies read when each began). */
+  running: TaskRecord[]
+  /**
+   * Per kind index: the sum and count of serviceMs / estimatedMs over completed tasks that carried an estimate.
+   * Allocated on the first such completion.
+   */
+  estimateRatioSum: Float64Array | null
+  estimateRatioCount: Uint32Array | null
   /** Bumped on every completion or failure: parts of the agent's snapshot built from samples are cached on it. */
   samples: number
   view: AgentView | null
@@ -67,6 +75,8 @@ export interface TaskRecord {
   moveAt: number | null
   /** The agent that last held the task before it returned to the pool (an agent that left). */
   lastAgentId: string | null
+  /** Position in its agent's `running` list while running. */
+  runningIndex: number
 }
 
 const otherKind = '(other)'
@@ -164,6 +174,9 @@ export class SwarmState {
       joinedAt: ts,
       lastEventAt: ts,
       leftAt: null,
+      running: [],
+      estimateRatioSum: null,
+      estimateRatioCount: null,
       samples: 0,
       view: null,
     }
@@ -208,6 +221,7 @@ export class SwarmState {
         moveTo: null,
         moveAt: null,
         lastAgentId: null,
+        runningIndex: -1,
       }
     )
   }
@@ -223,8 +237,11 @@ export class SwarmState {
     else if (state === 'assigned') this.assigned.add(task)
     const agent = agentId === null ? undefined : this.agents.get(agentId)
     if (agent) {
-      if (state === 'running') agent.inFlight++
-      else agent.queued++
+      if (state === 'running') {
+        agent.inFlight++
+        task.runningIndex = agent.running.length
+        agent.running.push(task)
+      } else agent.queued++
     }
     if (state === 'running') this.kindInFlight[task.kindIndex] = (this.kindInFlight[task.kindIndex] ?? 0) + 1
   }
@@ -236,8 +253,10 @@ export class SwarmState {
     else if (task.state === 'assigned') this.assigned.delete(task)
     const agent = task.agentId === null ? undefined : this.agents.get(task.agentId)
     if (agent) {
-      if (task.state === 'running') agent.inFlight--
-      else agent.queued--
+      if (task.state === 'running') {
+        agent.inFlight--
+        removeRunning(agent, task)
+      } else agent.queued--
     }
     if (task.moveTo !== null) {
       const target = this.agents.get(task.moveTo)
@@ -259,8 +278,32 @@ export class SwarmState {
     if (this.taskPool.length < maxPooledTasks) this.taskPool.push(task)
   }
 
+  /** Count a completed task's service time against its estimate, for the strategies' speed model. */
+  recordEstimateRatio(agent: AgentRecord, kindIndex: number, ratio: number): void {
+    if (agent.estimateRatioSum === null) {
+      agent.estimateRatioSum = new Float64Array(this.kindCapacity)
+      agent.estimateRatioCount = new Uint32Array(this.kindCapacity)
+    }
+    agent.estimateRatioSum[kindIndex] += ratio
+    ;(agent.estimateRatioCount as Uint32Array)[kindIndex]++
+  }
+
   hasCapabilities(agent: AgentRecord, required: readonly string[]): boolean {
     for (const capability of required) if (!agent.capabilitySet.has(capability)) return false
     return true
+  }
+}
+
+/** Swap-remove from the agent's running list (checked: a record of an agent that re-joined under the same id). */
+function removeRunning(agent: AgentRecord, task: TaskRecord): void {
+  const list = agent.running
+  let i = task.runningIndex
+  if (list[i] !== task) i = list.indexOf(task)
+  task.runningIndex = -1
+  if (i < 0) return
+  const last = list.pop() as TaskRecord
+  if (last !== task) {
+    list[i] = last
+    last.runningIndex = i
   }
 }
