@@ -95,7 +95,7 @@ export type {
   SwarmSnapshot,
   SwarmSummary,
 } from './model/snapshot.js'
-export type { PendingTask, PlacementContext, Strategy } from './model/strategy.js'
+export type { PendingTask, PlacementContext, RunningTask, Strategy } from './model/strategy.js'
 export type { EventOf, SwarmEvent, SwarmEventType } from './model/swarm-event.js'
 export { swarmEventSchema, swarmEventTypes } from './model/swarm-event.js'
 export { comparePeriods } from './monitor/compare-periods.js'

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { ConfigError } from '../src/model/errors.js'
 import type { Reassignment } from '../src/model/reassignment.js'
 import type { SwarmSnapshot } from '../src/model/snapshot.js'
+import type { PlacementContext, RunningTask } from '../src/model/strategy.js'
 import type { SwarmEvent } from '../src/model/swarm-event.js'
 import { createSwarmMonitor } from '../src/monitor/create-swarm-monitor.js'
 import { mulberry32 as rng } from '../src/sim/mulberry32.js'
@@ -394,6 +395,70 @@ describe('outputs', () => {
       ['y', 'a', 'place'],
     ])
     events$.complete()
+  })
+
+  it('places between ticks, right after the event that makes a task placeable, every placeEveryMs', () => {
+    const placedAt = (placeEveryMs: number | null) => {
+      const events$ = new Subject<unknown>()
+      const session = createSwarmMonitor({ rebalance: false, placeEveryMs }).connect(events$, { start: 'immediate' })
+      const placed: Array<[string, number]> = []
+      session.reassignments$.subscribe((r) => placed.push([r.taskId, r.at - t0]))
+      events$.next({ type: 'agent:joined', ts: t0, agentId: 'a', capacity: 4 })
+      events$.next({ type: 'task:queued', ts: t0 + 150, taskId: 'x' })
+      // Within the same 100 ms: waits for the first event at or past t0 + 200.
+      events$.next({ type: 'task:queued', ts: t0 + 160, taskId: 'y' })
+      events$.next({ type: 'queue:depth', ts: t0 + 230, depth: 0 })
+      events$.next({ type: 'task:queued', ts: t0 + 500, taskId: 'z' })
+      events$.next({ type: 'queue:depth', ts: t0 + 1000, depth: 0 })
+      session.dispose()
+      return placed
+    }
+    expect(placedAt(100)).toEqual([
+      ['x', 150],
+      ['y', 230],
+      ['z', 500],
+    ])
+    // At ticks only: everything waits for the tick at t0 + 1000.
+    expect(placedAt(null)).toEqual([
+      ['x', 1000],
+      ['y', 1000],
+      ['z', 1000],
+    ])
+  })
+
+  it("hands strategies the tasks each agent is running, and measures agents' times against the estimates", () => {
+    const events$ = new Subject<unknown>()
+    const seen: RunningTask[][] = []
+    const watcher = {
+      name: 'watcher',
+      place(ctx: PlacementContext) {
+        seen.push([...(ctx.runningAt?.('a') ?? [])])
+        return []
+      },
+    }
+    const session = createSwarmMonitor({ rebalance: false, placeEveryMs: 100 }).connect(events$, {
+      start: 'immediate',
+    })
+    session.setStrategy(watcher)
+    const send = (e: Record<string, unknown>) => events$.next(e)
+    send({ type: 'agent:joined', ts: t0, agentId: 'a', capacity: 2 })
+    for (const [id, est, ms] of [
+      ['p', 100, 50],
+      ['q', 200, 300],
+      ['r', null, 70],
+    ] as const) {
+      send({ type: 'task:queued', ts: t0, taskId: id, kind: 'k', ...(est === null ? {} : { estimatedMs: est }) })
+      send({ type: 'task:started', ts: t0, taskId: id, agentId: 'a' })
+      send({ type: 'task:completed', ts: t0 + ms, taskId: id, agentId: 'a' })
+    }
+    send({ type: 'task:queued', ts: t0 + 400, taskId: 's', kind: 'k', estimatedMs: 500 })
+    send({ type: 'task:started', ts: t0 + 400, taskId: 's', agentId: 'a' })
+    send({ type: 'task:queued', ts: t0 + 600, taskId: 'w', kind: 'k' })
+    expect(seen.at(-1)).toEqual([{ taskId: 's', kind: 'k', estimatedMs: 500, startedAt: t0 + 400 }])
+    send({ type: 'queue:depth', ts: t0 + 1000, depth: 1 })
+    // 50 / 100 and 300 / 200: a mean of 1; r had no estimate and does not count.
+    expect(session.snapshot().agents[0].byKind.k).toMatchObject({ completed: 3, estimateRatio: 1, estimated: 2 })
+    session.dispose()
   })
 
   it('returns the work of an agent that leaves to the pool and places it elsewhere', async () => {

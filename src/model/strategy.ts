@@ -13,14 +13,35 @@ export interface PendingTask {
   assignedAt: number | null
 }
 
+/** A task an agent has started and not finished. */
+export interface RunningTask {
+  taskId: string
+  kind: string | null
+  estimatedMs: number | null
+  startedAt: number
+}
+
 export interface PlacementContext {
-  /** The latest snapshot: per-agent load, capabilities and measured service times by kind. */
+  /**
+   * The latest snapshot: capabilities and measured service times by kind. Between ticks it is the last one
+   * published, so its counts may be behind; `queuedAt` and `runningAt` are current.
+   */
   snapshot: SwarmSnapshot
   /** Tasks waiting for an agent, oldest first. */
   unassigned: readonly PendingTask[]
-  /** Tasks assigned but not started, per agent. */
+  /**
+   * Tasks assigned but not started, per agent, including placements the host has not confirmed yet (those have
+   * `assignedAt: null`).
+   */
   queuedAt: ReadonlyMap<string, readonly PendingTask[]>
+  /**
+   * What an agent is running now, oldest start first. Optional: a context built by hand may leave it out, and
+   * then the snapshot's `inFlight` counts stand in.
+   */
+  runningAt?: (agentId: string) => readonly RunningTask[]
   now: number
+  /** When placement runs next (the next tick, or the next pass between ticks); absent when unknown. */
+  nextPlacementAt?: number
 }
 
 /**

@@ -22,6 +22,12 @@ export const swarmMonitorConfigSchema = z
      * so waiting tasks are placed and figures age. Replays and simulations, which never pause, are unaffected.
      */
     idleTicks: z.boolean().default(true),
+    /**
+     * Also place between ticks, at this interval of event time, while tasks wait and an agent has an idle slot: a
+     * freed slot then waits at most this long rather than a whole tick. Each pass builds a snapshot and runs the
+     * strategy, so it pays on small and mid-size fleets with tasks of seconds; `null` (default): at ticks only.
+     */
+    placeEveryMs: positiveMs.nullable().default(null),
     /** Rolling window for percentiles, throughput and error rate. */
     windowMs: positiveMs.default(60_000),
     /** Sub-windows in the rolling window: expiry granularity is windowMs / slots. */

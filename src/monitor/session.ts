@@ -6,7 +6,7 @@ import type { HostAdapter } from '../model/host-adapter.js'
 import type { Reassignment } from '../model/reassignment.js'
 import type { SwarmSession } from '../model/session.js'
 import type { MetricDelta, SwarmSnapshot } from '../model/snapshot.js'
-import type { PendingTask, Strategy } from '../model/strategy.js'
+import type { PendingTask, PlacementContext, RunningTask, Strategy } from '../model/strategy.js'
 import type { SwarmEvent } from '../model/swarm-event.js'
 import type { Rebalancer } from '../strategies/rebalancer.js'
 import { baseDefinitions, buildSnapshot } from './build-snapshot.js'
@@ -15,7 +15,7 @@ import type { SwarmMonitorConfig } from './config.js'
 import { GuardedObservable } from './guarded-observable.js'
 import { Ingest } from './ingest.js'
 import { Measurements } from './measurements.js'
-import type { TaskRecord } from './swarm-state.js'
+import type { AgentRecord, TaskRecord } from './swarm-state.js'
 import { isSwarmError, validateEvent } from './validate-event.js'
 
 export interface SessionParts {
@@ -61,6 +61,10 @@ export class MonitorSession implements SwarmSession {
   private latest: SwarmSnapshot | null = null
   private seq = 0
   private nextTickAt = Number.NaN
+  /** The next placement boundary between ticks (NaN until the first event, or when placement runs at ticks only). */
+  private nextPlaceAt = Number.NaN
+  /** Tasks whose placement the host refused since the last tick: offered again at the tick, not every pass. */
+  private readonly refusedSinceTick = new Set<string>()
   private reassignmentsEmitted = 0
   private readonly definitions: Record<string, string>
   private readonly subscriptions: Subscription[] = []
@@ -168,11 +172,15 @@ export class MonitorSession implements SwarmSession {
         return
       }
       if (!sampled && event.type === 'host:resources') this.ingest.totals.hostReportsResources = true
-      if (Number.isNaN(this.nextTickAt)) this.nextTickAt = this.tickBoundary(event.ts) + this.config.tickMs
-      else if (event.ts >= this.nextTickAt) this.tick(this.tickBoundary(event.ts))
+      if (Number.isNaN(this.nextTickAt)) {
+        this.nextTickAt = this.tickBoundary(event.ts) + this.config.tickMs
+        this.schedulePlacement(event.ts)
+      } else if (event.ts >= this.nextTickAt) this.tick(this.tickBoundary(event.ts))
       const error = this.ingest.apply(event)
       // Report the event as the host sent it (zod hands back a copy).
       if (error) this.report(error.event === raw ? error : { ...error, event: raw })
+      // After the event, so a slot it freed or a task it queued is seen at once.
+      else if (event.ts >= this.nextPlaceAt) this.placeBetweenTicks(event.ts)
     } catch (error) {
       // A defect of ours must not reach the host either.
       this.report({
@@ -201,6 +209,40 @@ export class MonitorSession implements SwarmSession {
     return Math.floor(ts / this.config.tickMs) * this.config.tickMs
   }
 
+  /** The first placement boundary after `ts` (none when placement runs at ticks only). */
+  private schedulePlacement(ts: number): void {
+    const every = this.config.placeEveryMs
+    this.nextPlaceAt = every === null ? Number.NaN : Math.floor(ts / every) * every + every
+  }
+
+  /**
+   * Placement between ticks: while tasks wait and some live agent has a slot with nothing queued behind it, the
+   * strategy places on a snapshot of this moment and the live task lists, so a freed slot waits at most
+   * `placeEveryMs`, not a whole tick. The rebalancer stays on the tick (its limits are per tick).
+   */
+  private placeBetweenTicks(now: number): void {
+    this.schedulePlacement(now)
+    const state = this.ingest.state
+    if (state.unassigned.size === 0 || !hasOpenSlot(state.agents.values())) return
+    this.ticking = true
+    try {
+      // A snapshot of this moment for the strategy alone (not published, not analysed): measurements a tick old
+      // would keep an agent that just finished its first task unmeasured for the rest of the tick.
+      const snapshot = buildSnapshot(
+        this.ingest,
+        this.config,
+        now,
+        this.seq,
+        this.reassignmentsEmitted,
+        this.definitions,
+      )
+      this.placeAndRebalance(snapshot, now, false)
+    } finally {
+      this.ticking = false
+    }
+    while (this.deferred.length > 0 && !this.ticking) this.onEvent(this.deferred.shift(), false)
+  }
+
   // --- ticks ------------------------------------------------------------------------------------------------------
 
   /** Build the snapshot at `at`, analyse it, place and rebalance, emit. */
@@ -210,7 +252,9 @@ export class MonitorSession implements SwarmSession {
       this.nextTickAt = at + this.config.tickMs
       this.measurements.advanceTo(at)
       this.ingest.expireUnanswered(at)
-      this.placeAndRebalance(this.publishAt(at), at)
+      this.refusedSinceTick.clear()
+      this.schedulePlacement(at)
+      this.placeAndRebalance(this.publishAt(at), at, true)
     } finally {
       this.ticking = false
     }
@@ -265,21 +309,38 @@ export class MonitorSession implements SwarmSession {
     return result
   }
 
-  private placeAndRebalance(snapshot: SwarmSnapshot, now: number): void {
+  private placeAndRebalance(snapshot: SwarmSnapshot, now: number, rebalance: boolean): void {
     const state = this.ingest.state
     if (state.liveAgents === 0) return
-    const unassigned = [...state.unassigned].map(pendingOf)
+    const unassigned: PendingTask[] = []
+    for (const task of state.unassigned)
+      if (rebalance || !this.refusedSinceTick.has(task.id)) unassigned.push(pendingOf(task))
     const queuedAt = new Map<string, PendingTask[]>()
-    for (const task of state.assigned) {
-      if (task.agentId === null || task.moveTo !== null) continue
+    const queue = (task: TaskRecord) => {
+      if (task.agentId === null || task.moveTo !== null) return
       let list = queuedAt.get(task.agentId)
       if (!list) queuedAt.set(task.agentId, (list = []))
       list.push(pendingOf(task))
     }
-    const ctx = { snapshot, unassigned, queuedAt, now }
+    for (const task of state.placing) queue(task)
+    for (const task of state.assigned) queue(task)
+    // Built per agent on demand: a tick over thousands of agents pays only for the agents a strategy looks at.
+    const running = new Map<string, RunningTask[]>()
+    const runningAt = (agentId: string): readonly RunningTask[] => {
+      let list = running.get(agentId)
+      if (list) return list
+      const agent = state.agents.get(agentId)
+      list = agent?.live ? agent.running.map((task) => runningOf(task, now)) : []
+      running.set(agentId, list)
+      return list
+    }
+    const nextPlacementAt = Number.isNaN(this.nextPlaceAt)
+      ? this.nextTickAt
+      : Math.min(this.nextTickAt, this.nextPlaceAt)
+    const ctx: PlacementContext = { snapshot, unassigned, queuedAt, runningAt, now, nextPlacementAt }
     if (unassigned.length > 0) this.runPlacement('strategy', () => this.strategy.place(ctx), now)
     const rebalancer = this.parts.rebalancer
-    if (rebalancer) this.runPlacement('rebalancer', () => rebalancer.rebalance(ctx), now)
+    if (rebalance && rebalancer) this.runPlacement('rebalancer', () => rebalancer.rebalance(ctx), now)
   }
 
   private runPlacement(source: string, decide: () => Reassignment[], now: number): void {
@@ -324,9 +385,10 @@ export class MonitorSession implements SwarmSession {
       })
       // Task records are pooled: act only if this record still is the task the move was about.
       if (this.closed || this.ingest.state.task(r.taskId) !== task) return
-      if (task.state === 'placing' && task.agentId === r.toAgentId)
+      if (task.state === 'placing' && task.agentId === r.toAgentId) {
         this.ingest.state.transition(task, 'unassigned', null)
-      else if (task.moveTo === r.toAgentId) this.ingest.state.transition(task, task.state, task.agentId)
+        this.refusedSinceTick.add(task.id)
+      } else if (task.moveTo === r.toAgentId) this.ingest.state.transition(task, task.state, task.agentId)
     }
     try {
       const result = adapter.apply(r)
@@ -418,6 +480,17 @@ function pendingOf(task: TaskRecord): PendingTask {
     estimatedMs: task.estimatedMs,
     queuedAt: task.queuedAt,
     agentId: task.state === 'unassigned' ? null : task.agentId,
-    assignedAt: task.assignedAt,
+    // A placement the host has not confirmed has no assignment time yet.
+    assignedAt: task.state === 'placing' ? null : task.assignedAt,
   }
+}
+
+/** Some live agent has a slot with nothing queued behind it: a pass could start or line up work there. */
+function hasOpenSlot(agents: Iterable<AgentRecord>): boolean {
+  for (const agent of agents) if (agent.live && agent.queued < agent.capacity) return true
+  return false
+}
+
+function runningOf(task: TaskRecord, now: number): RunningTask {
+  return { taskId: task.id, kind: task.kind, estimatedMs: task.estimatedMs, startedAt: task.startedAt ?? now }
 }

@@ -20,8 +20,10 @@ export interface RunScenarioOptions {
   seed?: number
   /** Scale the fleet (and the work with it) to this many agents. */
   agents?: number
-  /** The monitor's tick in event time; the simulator's heartbeat follows it (default 1000). */
+  /** The monitor's tick in event time (default 1000). */
   tickMs?: number
+  /** The monitor's placement interval between ticks (default null: at ticks only). */
+  placeEveryMs?: number | null
 }
 
 export interface ScenarioRun {
@@ -50,11 +52,14 @@ export function resolveScenario(scenario: string | ScenarioInput): ScenarioInput
 export function attachMonitor(options: RunScenarioOptions): { sim: SimulatedSwarm; session: SwarmSession } {
   const plan = buildPlan(resolveScenario(options.scenario), { seed: options.seed, agents: options.agents })
   const tickMs = options.tickMs ?? 1000
-  const sim = createSimulator(plan, { heartbeatMs: tickMs })
+  const placeEveryMs = options.placeEveryMs ?? null
+  // The simulator reports its queue depth as often as the monitor places: event time moves on in quiet spells.
+  const sim = createSimulator(plan, { heartbeatMs: Math.min(tickMs, placeEveryMs ?? tickMs) })
   const monitor = createSwarmMonitor({
     strategy: options.strategy ?? 'optimal',
     rebalance: options.rebalance ?? true,
     tickMs,
+    placeEveryMs,
     // The simulator's own heartbeat keeps event time moving; wall-clock idle ticks would run ahead of virtual time
     // whenever the demo paces slower than real time.
     idleTicks: false,
