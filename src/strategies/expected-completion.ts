@@ -1,23 +1,26 @@
 import type { Reassignment } from '../model/reassignment.js'
 import type { AgentSnapshot } from '../model/snapshot.js'
-import type { PendingTask, PlacementContext } from '../model/strategy.js'
+import type { PendingTask, PlacementContext, RunningTask } from '../model/strategy.js'
 
 /**
  * The expected-completion model every strategy and the rebalancer share, so that "better" means the same thing
  * to all of them.
  *
  * Service time of a task on an agent (ms):
- *   - when the host gave the task an `estimatedMs`: that estimate times the agent's measured speed relative to the
- *     fleet (its mean for the kind over the fleet's mean for the kind; else its overall mean over the fleet's
- *     overall mean; else 1, an unmeasured agent counting as average). Sizes are heavy-tailed, so the task's own
- *     estimate beats any mean; the ratio carries what was measured about the agent.
+ *   - when the host gave the task an `estimatedMs`: that estimate times the agent's estimate ratio (its measured
+ *     serviceMs / estimatedMs, `byKind[kind].estimateRatio`; else over all its kinds). Sizes are heavy-tailed, so
+ *     the task's own estimate beats any mean, and a ratio to the estimate is not biased by which tasks the agent
+ *     happened to get (a mean of raw times is: give the long tasks to the fast agents and they look slow). An
+ *     agent without such a ratio takes the fleet's median ratio for the kind, scaled by how its raw means compare
+ *     with the fleet's when it has any; with no ratio anywhere the estimate is taken at its word.
  *   - otherwise the first known of: the agent's measured mean for the task's kind (`byKind[kind].meanServiceMs`),
  *     its overall measured mean (`serviceMs.mean`), the fleet's mean for the kind (`snapshot.kinds`), and the prior
  *     (`priorServiceMs`, 1000 ms unless configured).
  *
- * Backlog of an agent (ms of work): each queued task at its service estimate for that agent, plus each in-flight
- * task at the agent's overall mean (the context does not say which kind is running, nor since when: a full mean is
- * the memoryless estimate of what remains).
+ * Backlog of an agent (ms of work): each queued task at its service estimate for that agent, plus what remains of
+ * each running task. With the context's `runningAt`, that is the task's expected service less the time it has run
+ * (an overrunning task is expected to run on for a quarter of its time so far: heavy tails make a long run
+ * likelier to be longer still); without it, the agent's overall mean per in-flight task (the memoryless guess).
  *
  * Expected completion of a task appended to an agent of capacity k: backlog / k + service. This is a fluid model:
  * the k slots share the backlog evenly. Under it, total completion time of the tasks given to one agent is
@@ -27,7 +30,11 @@ export interface ExpectedCompletionModel {
   /** Live agents (state is not 'left'), in snapshot order. */
   readonly agents: readonly AgentSnapshot[]
   agent(agentId: string): AgentSnapshot | undefined
-  serviceMs(agent: AgentSnapshot, task: PendingTask): number
+  serviceMs(agent: AgentSnapshot, task: Pick<PendingTask, 'kind' | 'estimatedMs'>): number
+  /** Expected time left (ms from now) of each task the agent is running, in start order. */
+  remainingMs(agent: AgentSnapshot): number[]
+  /** Whether anything was measured about the agent's speed (a completion, or an estimate ratio). */
+  measured(agent: AgentSnapshot): boolean
   /** Work ahead of a task appended now, ms of service summed over the agent's queue and in-flight tasks. */
   backlogMs(agentId: string): number
   /** backlog / capacity + service: when the task would finish if appended to the agent now. */
@@ -38,11 +45,16 @@ export interface ExpectedCompletionModel {
   addWork(agentId: string, serviceMs: number, tasks: number): void
   /** Live agents holding every capability the task requires (cached per set of requirements). */
   capable(task: PendingTask): readonly AgentSnapshot[]
-  /** Mean expected completion of the task over its capable agents as the call began; null when none is capable. */
+  /**
+   * Mean expected completion of the task over its capable agents (an even sample of at most `referenceAgents`) as
+   * the call began; null when none is capable.
+   */
   meanCompletionMs(task: PendingTask): number | null
 }
 
 export const defaultPriorServiceMs = 1000
+/** Agents sampled for the mean capable agent behind a placement's `expectedGainMs`. */
+export const referenceAgents = 64
 
 export function isLive(agent: AgentSnapshot): boolean {
   return agent.state !== 'left'
@@ -102,12 +114,79 @@ export function createExpectedCompletion(
     return 1
   }
 
-  const serviceMs = (agent: AgentSnapshot, task: PendingTask): number => {
+  // Estimate ratios, computed on first use and kept for the call: a strategy over thousands of agents pays only
+  // for the agents and kinds it asks about.
+  const ownRatios = new Map<AgentSnapshot, number | null>()
+  /** The agent's serviceMs / estimatedMs over all its kinds (weighted by samples); null when it has none. */
+  const ownRatio = (agent: AgentSnapshot): number | null => {
+    let ratio = ownRatios.get(agent)
+    if (ratio !== undefined) return ratio
+    let sum = 0
+    let count = 0
+    for (const kind in agent.byKind) {
+      const stats = agent.byKind[kind]
+      const n = stats.estimated ?? 0
+      if (stats.estimateRatio == null || !(n > 0) || !Number.isFinite(stats.estimateRatio)) continue
+      sum += stats.estimateRatio * n
+      count += n
+    }
+    ratio = count > 0 ? sum / count : null
+    ownRatios.set(agent, ratio)
+    return ratio
+  }
+  let fleetRatios: Map<string | null, number | null> | null = null
+  /** The live fleet's median estimate ratio for the kind (else over all kinds); null when nobody has one. */
+  const fleetRatio = (kind: string | null): number | null => {
+    if (fleetRatios === null) {
+      const byKind = new Map<string, number[]>()
+      const overall: number[] = []
+      for (const agent of agents) {
+        const own = ownRatio(agent)
+        if (own === null) continue
+        overall.push(own)
+        for (const k in agent.byKind) {
+          const stats = agent.byKind[k]
+          if (stats.estimateRatio == null || !((stats.estimated ?? 0) > 0) || !Number.isFinite(stats.estimateRatio))
+            continue
+          let list = byKind.get(k)
+          if (!list) byKind.set(k, (list = []))
+          list.push(stats.estimateRatio)
+        }
+      }
+      const overallMedian = median(overall)
+      fleetRatios = new Map<string | null, number | null>([[null, overallMedian]])
+      for (const [k, list] of byKind) fleetRatios.set(k, median(list))
+    }
+    const forKind = kind === null ? undefined : fleetRatios.get(kind)
+    return forKind ?? fleetRatios.get(null) ?? null
+  }
+
+  const ratios = new Map<AgentSnapshot, Map<string | null, number>>()
+  /** serviceMs / estimatedMs expected of the agent for the kind. */
+  const estimateRatio = (agent: AgentSnapshot, kind: string | null): number => {
+    let perKind = ratios.get(agent)
+    if (!perKind) ratios.set(agent, (perKind = new Map()))
+    let ratio = perKind.get(kind)
+    if (ratio !== undefined) return ratio
+    const stats = kind === null ? undefined : agent.byKind[kind]
+    if (stats?.estimateRatio != null && (stats.estimated ?? 0) > 0 && Number.isFinite(stats.estimateRatio))
+      ratio = stats.estimateRatio
+    else {
+      const own = ownRatio(agent)
+      // Without a ratio of its own: the fleet's, scaled by how the agent's raw times compare with the fleet's.
+      const fleet = own === null ? fleetRatio(kind) : null
+      ratio = own ?? (fleet === null ? serviceRatio(agent, kind) : fleet * serviceRatio(agent, kind))
+    }
+    perKind.set(kind, ratio)
+    return ratio
+  }
+
+  const serviceMs = (agent: AgentSnapshot, task: Pick<PendingTask, 'kind' | 'estimatedMs'>): number => {
     const kind = task.kind
     // The host's size estimate carries what a kind mean cannot (this task's own size); the measurements say how
-    // this agent compares with the fleet.
+    // this agent's times compare with the estimates.
     if (task.estimatedMs !== null && Number.isFinite(task.estimatedMs))
-      return task.estimatedMs * serviceRatio(agent, kind)
+      return task.estimatedMs * estimateRatio(agent, kind)
     if (kind !== null) {
       const own = agent.byKind[kind]?.meanServiceMs
       if (own != null && Number.isFinite(own)) return own
@@ -121,21 +200,50 @@ export function createExpectedCompletion(
     return priorServiceMs
   }
 
-  const backlog = new Map<string, number>()
-  const held = new Map<string, number>()
-  for (const agent of snapshot.agents) {
-    const runningMs = agent.serviceMs.mean ?? fleetMeanMs
-    const queuedTasks = ctx.queuedAt.get(agent.agentId) ?? []
-    let work = agent.inFlight * runningMs
-    for (const task of queuedTasks) work += serviceMs(agent, task)
-    // The snapshot may count queued tasks the context does not list (a host that reports only depths).
-    const unlisted = Math.max(0, agent.queued - queuedTasks.length)
-    work += unlisted * runningMs
-    backlog.set(agent.agentId, work)
-    held.set(agent.agentId, agent.inFlight + Math.max(agent.queued, queuedTasks.length))
+  const remaining = new Map<AgentSnapshot, number[]>()
+  const remainingMs = (agent: AgentSnapshot): number[] => {
+    let list = remaining.get(agent)
+    if (list) return list
+    if (ctx.runningAt) {
+      list = ctx.runningAt(agent.agentId).map((task: RunningTask) => {
+        const ranMs = Math.max(0, ctx.now - task.startedAt)
+        return Math.max(serviceMs(agent, task) - ranMs, ranMs / 4)
+      })
+    } else list = new Array<number>(agent.inFlight).fill(agent.serviceMs.mean ?? fleetMeanMs)
+    remaining.set(agent, list)
+    return list
   }
 
-  const initialBacklog = new Map(backlog)
+  // Each agent's work as the call began, computed on first use; this call's additions apart.
+  const initialWork = new Map<string, number>()
+  const initialWorkOf = (agentId: string): number => {
+    let work = initialWork.get(agentId)
+    if (work !== undefined) return work
+    work = 0
+    const agent = byId.get(agentId)
+    if (agent) {
+      const queuedTasks = ctx.queuedAt.get(agentId) ?? []
+      for (const task of queuedTasks) work += serviceMs(agent, task)
+      if (ctx.runningAt && isLive(agent)) for (const ms of remainingMs(agent)) work += ms
+      else {
+        // The snapshot may count queued tasks the context does not list (a host that reports only depths).
+        const unlisted = Math.max(0, agent.queued - queuedTasks.length)
+        work += (agent.inFlight + unlisted) * (agent.serviceMs.mean ?? fleetMeanMs)
+      }
+    }
+    initialWork.set(agentId, work)
+    return work
+  }
+  /** Tasks the agent holds as the call began: in flight plus queued (listed or only counted). */
+  const initialHeld = (agentId: string): number => {
+    const agent = byId.get(agentId)
+    const listed = ctx.queuedAt.get(agentId)?.length ?? 0
+    return agent ? agent.inFlight + Math.max(agent.queued, listed) : listed
+  }
+  const addedWork = new Map<string, number>()
+  const addedTasks = new Map<string, number>()
+  const backlogMs = (agentId: string) => Math.max(0, initialWorkOf(agentId) + (addedWork.get(agentId) ?? 0))
+
   const capableBySignature = new Map<string, AgentSnapshot[]>()
   const signatureOf = (task: PendingTask) =>
     task.requiredCapabilities.length === 0 ? '' : [...task.requiredCapabilities].sort().join('\u0000')
@@ -145,7 +253,7 @@ export function createExpectedCompletion(
     if (!list) capableBySignature.set(signature, (list = agents.filter((agent) => canRun(agent, task))))
     return list
   }
-  // Per set of requirements and kind: the mean wait, and the mean service ratio (tasks with an estimate) or mean
+  // Per set of requirements and kind: the mean wait, and the mean estimate ratio (tasks with an estimate) or mean
   // service (tasks without), over the capable agents as the call began.
   const reference = new Map<string, { waitMs: number; ratio: number; serviceMs: number } | null>()
   const meanCompletionMs = (task: PendingTask): number | null => {
@@ -159,12 +267,17 @@ export function createExpectedCompletion(
         let waitMs = 0
         let ratio = 0
         let service = 0
-        for (const agent of list) {
-          waitMs += (initialBacklog.get(agent.agentId) ?? 0) / Math.max(1, agent.capacity)
-          if (withEstimate) ratio += serviceRatio(agent, task.kind)
+        // A reference figure: over an even sample of at most `referenceAgents`, so a call over thousands of agents
+        // does not pay for every agent's backlog.
+        const step = Math.max(1, Math.ceil(list.length / referenceAgents))
+        let n = 0
+        for (let i = 0; i < list.length; i += step, n++) {
+          const agent = list[i]
+          waitMs += initialWorkOf(agent.agentId) / Math.max(1, agent.capacity)
+          if (withEstimate) ratio += estimateRatio(agent, task.kind)
           else service += serviceMs(agent, task)
         }
-        ref = { waitMs: waitMs / list.length, ratio: ratio / list.length, serviceMs: service / list.length }
+        ref = { waitMs: waitMs / n, ratio: ratio / n, serviceMs: service / n }
       }
       reference.set(key, ref)
     }
@@ -178,14 +291,16 @@ export function createExpectedCompletion(
     meanCompletionMs,
     agent: (agentId) => byId.get(agentId),
     serviceMs,
-    backlogMs: (agentId) => backlog.get(agentId) ?? 0,
+    remainingMs,
+    measured: (agent) => agent.tasksCompleted > 0 || ownRatio(agent) !== null,
+    backlogMs,
     completionMs(agent, task) {
-      return (backlog.get(agent.agentId) ?? 0) / Math.max(1, agent.capacity) + serviceMs(agent, task)
+      return backlogMs(agent.agentId) / Math.max(1, agent.capacity) + serviceMs(agent, task)
     },
-    occupancy: (agentId) => held.get(agentId) ?? 0,
+    occupancy: (agentId) => Math.max(0, initialHeld(agentId) + (addedTasks.get(agentId) ?? 0)),
     addWork(agentId, ms, tasks) {
-      backlog.set(agentId, Math.max(0, (backlog.get(agentId) ?? 0) + ms))
-      held.set(agentId, Math.max(0, (held.get(agentId) ?? 0) + tasks))
+      addedWork.set(agentId, (addedWork.get(agentId) ?? 0) + ms)
+      addedTasks.set(agentId, (addedTasks.get(agentId) ?? 0) + tasks)
     },
   }
 }
@@ -232,4 +347,11 @@ export function totalExpectedCompletionMs(
 export function placementGainMs(model: ExpectedCompletionModel, task: PendingTask, chosenCompletionMs: number): number {
   const mean = model.meanCompletionMs(task)
   return mean === null ? 0 : mean - chosenCompletionMs
+}
+
+function median(values: readonly number[] | undefined): number | null {
+  if (!values || values.length === 0) return null
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
 }

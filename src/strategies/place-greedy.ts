@@ -36,12 +36,19 @@ export function placeGreedy(
   const placements: Reassignment[] = []
   let room = 0
   for (const agent of model.agents) room += roomOf(agent, model, options)
+  // Room only shrinks within a call: once no capable agent of a set of requirements has room, the rest of the
+  // tasks with that set are skipped without scanning the fleet again.
+  const full = new Set<readonly AgentSnapshot[]>()
   for (const task of placementOrder(ctx.unassigned)) {
     if (room === 0) break
     const capable = model.capable(task)
+    if (full.has(capable)) continue
     const candidates =
       options.maxQueuedPerSlot === null ? capable : capable.filter((agent) => roomOf(agent, model, options) > 0)
-    if (candidates.length === 0) continue
+    if (candidates.length === 0) {
+      full.add(capable)
+      continue
+    }
     const agent = choose(task, candidates, model)
     const completionMs = model.completionMs(agent, task)
     placements.push({

@@ -282,7 +282,8 @@ export function createRebalancer(config?: RebalancerConfigInput): Rebalancer {
       queue.forEach((task, i) => {
         let best: AgentSnapshot | null = null
         let bestMs = Number.POSITIVE_INFINITY
-        if (!awaitingHost(task, from, now))
+        // A placement the host has not confirmed (assignedAt null) is not the rebalancer's to move yet.
+        if (task.assignedAt !== null && !awaitingHost(task, from, now))
           for (const target of receivers) {
             if (!allowedTarget(task, from, target, now)) continue
             const ms = model.completionMs(target, task)
@@ -322,7 +323,7 @@ export function createRebalancer(config?: RebalancerConfigInput): Rebalancer {
           const task = queue[i]
           const serviceMs = serviceAt(from, task)
           behind += serviceMs
-          if (now - (task.assignedAt ?? task.queuedAt) < settings.minDwellMs) continue
+          if (task.assignedAt === null || now - task.assignedAt < settings.minDwellMs) continue
           if (awaitingHost(task, from, now)) continue
           const hereMs = (model.backlogMs(from) - behind) / capacityOf(from) + serviceMs
           for (const target of targets) {
