@@ -59,6 +59,9 @@ const scenarioArb = fc.record({
   /** Host answers to the first reassignments, in order: true = refuse. Later ones are applied (or nothing ends). */
   refusals: fc.array(fc.boolean(), { maxLength: 40 }),
   maxQueuedPerSlot: fc.integer({ min: 0, max: 2 }),
+  // optimal: bind just in time or everything at once; placement at ticks only, or between them too.
+  bindAheadMs: fc.constantFrom(null, 250),
+  placeEveryMs: fc.constantFrom(null, 250),
 })
 
 type Scenario = typeof scenarioArb extends fc.Arbitrary<infer T> ? T : never
@@ -69,7 +72,8 @@ function runScenario(scenario: Scenario) {
   const monitor = createSwarmMonitor({
     tickMs,
     strategy: scenario.strategy,
-    strategyOptions: { maxQueuedPerSlot: scenario.maxQueuedPerSlot },
+    strategyOptions: { maxQueuedPerSlot: scenario.maxQueuedPerSlot, bindAheadMs: scenario.bindAheadMs },
+    placeEveryMs: scenario.placeEveryMs,
     rebalance: true,
     rebalancer: {
       minDwellMs: 0,
@@ -270,6 +274,8 @@ describe('conservation through the monitor', () => {
     const { violations, reassignments, tasks } = runScenario({
       strategy: 'round-robin',
       maxQueuedPerSlot: 2,
+      bindAheadMs: null,
+      placeEveryMs: null,
       refusals: [false, true],
       steps: [
         { join: null, leave: null, queue: [], gap: 1 },

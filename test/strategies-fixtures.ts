@@ -1,6 +1,6 @@
 // Constructed snapshots and placement contexts for the strategy and rebalancer tests.
 import type { AgentSnapshot, KindSnapshot, SwarmSnapshot } from '../src/model/snapshot.js'
-import type { PendingTask, PlacementContext } from '../src/model/strategy.js'
+import type { PendingTask, PlacementContext, RunningTask } from '../src/model/strategy.js'
 
 const emptyBuckets = () => ({ boundsMs: [], counts: [0], count: 0, sumMs: 0 })
 
@@ -16,6 +16,8 @@ export interface AgentSpec {
   kinds?: Record<string, number | { meanMs: number; completed: number }>
   completed?: number
   failed?: number
+  /** kind -> measured serviceMs / estimatedMs (over `completed` or 10 estimated tasks). */
+  ratios?: Record<string, number>
 }
 
 export function agent(spec: AgentSpec): AgentSnapshot {
@@ -28,6 +30,11 @@ export function agent(spec: AgentSpec): AgentSnapshot {
   for (const [kind, value] of Object.entries(spec.kinds ?? {})) {
     const { meanMs, completed: n } = typeof value === 'number' ? { meanMs: value, completed: 10 } : value
     byKind[kind] = { completed: n, failed: 0, meanServiceMs: meanMs }
+  }
+  for (const [kind, ratio] of Object.entries(spec.ratios ?? {})) {
+    const n = spec.completed ?? 10
+    const known = byKind[kind] ?? { completed: n, failed: 0, meanServiceMs: null }
+    byKind[kind] = { ...known, estimateRatio: ratio, estimated: n }
   }
   return {
     agentId: spec.id,
@@ -120,6 +127,8 @@ export interface ContextSpec {
   queued?: Record<string, PendingTask[]>
   kinds?: KindSnapshot[]
   now?: number
+  /** agentId -> tasks it is running (the context then carries `runningAt`). */
+  running?: Record<string, RunningTask[]>
 }
 
 export function context(spec: ContextSpec): PlacementContext {
@@ -129,9 +138,27 @@ export function context(spec: ContextSpec): PlacementContext {
       agentId,
       tasks.map((t) => ({ ...t, agentId, assignedAt: t.assignedAt ?? t.queuedAt })),
     )
-  const agents = spec.agents.map((a) => agent({ ...a, queued: a.queued ?? queuedAt.get(a.id)?.length ?? 0 }))
+  const agents = spec.agents.map((a) =>
+    agent({
+      ...a,
+      queued: a.queued ?? queuedAt.get(a.id)?.length ?? 0,
+      inFlight: a.inFlight ?? spec.running?.[a.id]?.length ?? 0,
+    }),
+  )
   const now = spec.now ?? 0
-  return { snapshot: snapshot(agents, spec.kinds ?? [], now), unassigned: spec.unassigned ?? [], queuedAt, now }
+  const ctx: PlacementContext = {
+    snapshot: snapshot(agents, spec.kinds ?? [], now),
+    unassigned: spec.unassigned ?? [],
+    queuedAt,
+    now,
+  }
+  const running = spec.running
+  if (running) ctx.runningAt = (agentId) => running[agentId] ?? []
+  return ctx
+}
+
+export function running(id: string, spec: Partial<RunningTask> = {}): RunningTask {
+  return { taskId: id, kind: null, estimatedMs: null, startedAt: 0, ...spec }
 }
 
 /** n tasks named prefix0..prefix{n-1}, all alike. */

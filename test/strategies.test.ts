@@ -11,7 +11,7 @@ import {
   strategyNames,
   totalExpectedCompletionMs,
 } from '../src/strategies/index.js'
-import { type AgentSpec, context, kind, task, tasks } from './strategies-fixtures.js'
+import { type AgentSpec, context, kind, running, task, tasks } from './strategies-fixtures.js'
 
 const byTask = (placements: Reassignment[]) => Object.fromEntries(placements.map((p) => [p.taskId, p.toAgentId]))
 const countPer = (placements: Reassignment[]) => {
@@ -217,7 +217,8 @@ describe('performance-based', () => {
   })
 })
 
-describe('optimal', () => {
+// Binding everything at once (bindAheadMs: null): the exact minimum total expected completion time.
+describe('optimal, binding every task at once', () => {
   it('beats greedy where the first task would take the agent the second one needs', () => {
     const ctx = context({
       agents: [
@@ -227,7 +228,7 @@ describe('optimal', () => {
       unassigned: [task('ta', { kind: 'a' }), task('tb', { kind: 'b' })],
     })
     const greedy = createStrategy('performance-based', { maxQueuedPerSlot: 0 }).place(ctx)
-    const best = createStrategy('optimal', { maxQueuedPerSlot: 0 }).place(ctx)
+    const best = createStrategy('optimal', { maxQueuedPerSlot: 0, bindAheadMs: null }).place(ctx)
     expect(byTask(greedy)).toEqual({ ta: 'x', tb: 'y' })
     expect(byTask(best)).toEqual({ ta: 'y', tb: 'x' })
     expect(totalExpectedCompletionMs(ctx, best)).toBe(310)
@@ -239,7 +240,7 @@ describe('optimal', () => {
       agents: [{ id: 'a', capacity: 2, kinds: { long: 900, short: 100 } }],
       unassigned: [task('l1', { kind: 'long' }), task('s1', { kind: 'short' }), task('s2', { kind: 'short' })],
     })
-    const placements = createStrategy('optimal').place(ctx)
+    const placements = createStrategy('optimal', { bindAheadMs: null }).place(ctx)
     expect(placements.map((p) => p.taskId)).toEqual(['s1', 's2', 'l1'])
     // Two slots: s1 and s2 at 100 each, l1 after one of them at 1000.
     expect(totalExpectedCompletionMs(ctx, placements)).toBe(100 + 100 + 1000)
@@ -253,7 +254,7 @@ describe('optimal', () => {
       ],
       unassigned: [...tasks(4, 't', { kind: 'build' }), task('urgent', { kind: 'build', priority: 5, queuedAt: 9 })],
     })
-    const placements = createStrategy('optimal', { maxTasksPerSolve: 2 }).place(ctx)
+    const placements = createStrategy('optimal', { maxTasksPerSolve: 2, bindAheadMs: null }).place(ctx)
     expect(placements.map((p) => p.taskId)).toEqual(['urgent', 't0', 't1', 't2', 't3'])
     // The batch (urgent, t0) both go to fast (100 + 200 beats 100 + 300); then t1 ties at 300 (fast), t2 to slow
     // (300 < 400), t3 to fast (400 < 600).
@@ -266,11 +267,90 @@ describe('optimal', () => {
       unassigned: [task('old'), task('urgent', { priority: 9, queuedAt: 5 }), task('older', { queuedAt: -1 })],
     })
     expect(
-      createStrategy('optimal', { maxQueuedPerSlot: 1 })
+      createStrategy('optimal', { maxQueuedPerSlot: 1, bindAheadMs: null })
         .place(ctx)
         .map((p) => p.taskId)
         .sort(),
     ).toEqual(['older', 'urgent'])
+  })
+})
+
+// The default: plan everything, bind only what starts within bindAheadMs (250 ms).
+describe('optimal, just in time', () => {
+  it('binds only what is planned to start soon, the longest task first on the agent that finishes it first', () => {
+    const ctx = context({
+      agents: [
+        { id: 'fast', completed: 5, ratios: { w: 0.5 } },
+        { id: 'slow', completed: 5, ratios: { w: 2 } },
+      ],
+      unassigned: [
+        task('small', { kind: 'w', estimatedMs: 100 }),
+        task('mid', { kind: 'w', estimatedMs: 600 }),
+        task('big', { kind: 'w', estimatedMs: 1000 }),
+      ],
+    })
+    // big: fast 500 beats slow 2000, now. mid: fast again (800 < 1200) but only at 500 ms: left for later.
+    // small: slow, now (200 < 850).
+    const placements = createStrategy('optimal').place(ctx)
+    expect(placements.map((p) => [p.taskId, p.toAgentId])).toEqual([
+      ['big', 'fast'],
+      ['small', 'slow'],
+    ])
+    // Bound far enough ahead, mid is bound too, behind big.
+    expect(byTask(createStrategy('optimal', { bindAheadMs: 500 }).place(ctx))).toEqual({
+      big: 'fast',
+      mid: 'fast',
+      small: 'slow',
+    })
+  })
+
+  it('probes an unmeasured agent with the shortest task it can run, and gives it nothing more while it runs', () => {
+    const agents = [{ id: 'known', completed: 5, ratios: { w: 1 } }, { id: 'fresh' }]
+    const first = context({
+      agents,
+      unassigned: [
+        task('a', { kind: 'w', estimatedMs: 5000 }),
+        task('b', { kind: 'w', estimatedMs: 200 }),
+        task('c', { kind: 'w', estimatedMs: 800 }),
+      ],
+    })
+    expect(
+      createStrategy('optimal')
+        .place(first)
+        .map((p) => [p.taskId, p.toAgentId]),
+    ).toEqual([
+      ['b', 'fresh'],
+      ['a', 'known'],
+    ])
+    const later = context({
+      agents,
+      now: 100,
+      unassigned: [task('c', { kind: 'w', estimatedMs: 800 })],
+      running: {
+        known: [running('a', { kind: 'w', estimatedMs: 5000 })],
+        fresh: [running('b', { kind: 'w', estimatedMs: 200 })],
+      },
+    })
+    // fresh is still unmeasured and busy; known is busy for another 4.9 s: c waits.
+    expect(createStrategy('optimal').place(later)).toEqual([])
+  })
+
+  it('counts what remains of the tasks an agent is running', () => {
+    const at = (startedAt: number) =>
+      context({
+        agents: [
+          { id: 'a', completed: 5, ratios: { w: 1 } },
+          { id: 'b', completed: 5, ratios: { w: 2 } },
+        ],
+        now: 1000,
+        unassigned: [task('t', { kind: 'w', estimatedMs: 300 })],
+        running: { a: [running('r', { kind: 'w', estimatedMs: 1000, startedAt })] },
+      })
+    // r has run 900 of its 1000 ms: a is free in 225 ms (a quarter of the run so far, it overran the rest) and
+    // finishes t at 525, before b's 600.
+    expect(byTask(createStrategy('optimal').place(at(100)))).toEqual({ t: 'a' })
+    // r has run 100 ms: a is busy for 900 more, so b takes t.
+    expect(byTask(createStrategy('optimal').place(at(900)))).toEqual({ t: 'b' })
   })
 })
 
@@ -348,7 +428,7 @@ describe('every strategy on random contexts', () => {
   it('optimal never has a larger total expected completion time than greedy performance-based', () => {
     fc.assert(
       fc.property(contextArb(14), (ctx) => {
-        const options = { maxQueuedPerSlot: 50 }
+        const options = { maxQueuedPerSlot: 50, bindAheadMs: null }
         const greedy = createStrategy('performance-based', options).place(ctx)
         const best = createStrategy('optimal', options).place(ctx)
         // With room for everything both place every task some live agent can run.
@@ -364,7 +444,7 @@ describe('every strategy on random contexts', () => {
   it('optimal reaches the brute-force minimum total expected completion time on small instances', () => {
     fc.assert(
       fc.property(contextArb(5), (ctx) => {
-        const options = { maxQueuedPerSlot: 50 }
+        const options = { maxQueuedPerSlot: 50, bindAheadMs: null }
         const best = createStrategy('optimal', options).place(ctx)
         const live = ctx.snapshot.agents.filter((a) => a.state !== 'left')
         const placeable = ctx.unassigned.filter((t) =>

@@ -29,6 +29,13 @@ export const strategyOptionsSchema = z
     priorServiceMs: z.number().finite().positive().default(1000),
     /** optimal: pending tasks per call (matrix rows); the rest wait for the next call, priority first. */
     maxTasksPerSolve: z.number().int().positive().max(5000).default(64),
+    /**
+     * optimal: bind a task to an agent only when it is expected to start before the next placement (the next
+     * tick, or pass between ticks) plus this many ms: just in time. The rest wait unassigned and go where the
+     * measurements say when their turn comes. `null`: bind every task at once, minimising their total expected
+     * completion time (the rebalancer then moves queued work).
+     */
+    bindAheadMs: z.number().finite().nonnegative().nullable().default(250),
   })
   .strict()
 export type StrategyOptions = z.output<typeof strategyOptionsSchema>

@@ -4,7 +4,13 @@ import type { AgentSnapshot } from '../model/snapshot.js'
 import type { PendingTask, PlacementContext, Strategy } from '../model/strategy.js'
 import { parseConfig } from '../model/validate.js'
 import { type StrategyOptions, type StrategyOptionsInput, strategyOptionsSchema } from './config.js'
-import { canRun, createExpectedCompletion, placementGainMs, placementOrder } from './expected-completion.js'
+import {
+  canRun,
+  createExpectedCompletion,
+  type ExpectedCompletionModel,
+  placementGainMs,
+  placementOrder,
+} from './expected-completion.js'
 import { earliestCompletion } from './performance-based.js'
 import { placeGreedy, roomOf } from './place-greedy.js'
 
@@ -59,6 +65,11 @@ function columnsFor(agents: readonly AgentSnapshot[], room: Map<string, number>,
 
 export function placeOptimal(ctx: PlacementContext, settings: StrategyOptions): Reassignment[] {
   const model = createExpectedCompletion(ctx, settings.priorServiceMs)
+  if (settings.bindAheadMs !== null) {
+    // Bind what would start before the next chance to decide, and bindAheadMs beyond it.
+    const untilNextMs = Math.max(0, (ctx.nextPlacementAt ?? ctx.now) - ctx.now)
+    return placeJustInTime(ctx, settings, model, untilNextMs + settings.bindAheadMs)
+  }
   const pending = placementOrder(ctx.unassigned)
   // Positions per agent: 4x the even share plus 4, within maxCostCells. The optimum is exact unless an agent would
   // take more than `positions` x capacity of one call's tasks (never below 8 up to 128 agents at 64 rows).
@@ -168,4 +179,200 @@ export function placeOptimal(ctx: PlacementContext, settings: StrategyOptions): 
     out.push(...placeGreedy(rest, settings, earliestCompletion, model))
   }
   return out
+}
+
+/**
+ * Just-in-time placement (`bindAheadMs` set): plan every pending task, bind only what starts soon.
+ *
+ * 1. Each live agent's slots are free when its running tasks are expected to end (then its queued tasks, in
+ *    order, each on the slot that frees first).
+ * 2. Probes: an agent nothing has been measured about takes, for each idle slot, the shortest task it can run
+ *    (by estimate), and nothing beyond its slots. Trusting an unmeasured agent with a long task is how a slow
+ *    agent ends up holding the run's last task; a short probe bounds that cost and measures it.
+ * 3. The rest, priority first and then longest first (on heavy-tailed sizes the long tasks decide the makespan,
+ *    so they start first, on the agents that finish them soonest), are list-scheduled over the measured agents:
+ *    each to the slot where it is expected to finish first, until no slot is free within `bindAheadMs` or
+ *    `maxTasksPerSolve` tasks are bound.
+ * 4. The tasks planned to start within `bindAheadMs` are bound. Which of them goes to which of those start
+ *    positions is then solved exactly by the WASM assignment solver (minimum total expected completion, each
+ *    position's start time fixed by the plan), so the list schedule's greedy choices inside the batch are
+ *    corrected. Everything else stays unassigned for the next call, when there is more to know.
+ */
+function placeJustInTime(
+  ctx: PlacementContext,
+  settings: StrategyOptions,
+  model: ExpectedCompletionModel,
+  bindAheadMs: number,
+): Reassignment[] {
+  interface Plan {
+    agent: AgentSnapshot
+    /** ms from now at which each slot is free, kept sorted ascending. */
+    slots: number[]
+    room: number
+  }
+  // Built on first use: a call over thousands of agents plans only the agents its candidates can run on.
+  const plans = new Map<AgentSnapshot, Plan>()
+  const planOf = (agent: AgentSnapshot): Plan => {
+    let plan = plans.get(agent)
+    if (plan) return plan
+    const slots = new Array<number>(Math.max(1, agent.capacity)).fill(0)
+    const take = (ms: number) => {
+      slots[0] += ms
+      slots.sort((a, b) => a - b)
+    }
+    for (const ms of model.remainingMs(agent)) take(ms)
+    for (const task of ctx.queuedAt.get(agent.agentId) ?? []) take(model.serviceMs(agent, task))
+    plan = { agent, slots, room: roomOf(agent, model, settings) }
+    plans.set(agent, plan)
+    return plan
+  }
+
+  const out: Reassignment[] = []
+  const taken = new Set<string>()
+  const place = (task: PendingTask, agent: AgentSnapshot, completionMs: number) => {
+    taken.add(task.taskId)
+    out.push({
+      taskId: task.taskId,
+      toAgentId: agent.agentId,
+      reason: 'place',
+      expectedGainMs: placementGainMs(model, task, completionMs),
+      at: ctx.now,
+    })
+  }
+
+  const pending = placementOrder(ctx.unassigned)
+  const sizeOf = (task: PendingTask) =>
+    task.estimatedMs !== null && Number.isFinite(task.estimatedMs) ? task.estimatedMs : 0
+  let shortestFirst: PendingTask[] | null = null
+  for (const agent of model.agents) {
+    if (model.measured(agent)) continue
+    // One probe per idle slot: an agent of capacity k measures k tasks at once.
+    let idle = Math.min(Math.max(1, agent.capacity) - model.occupancy(agent.agentId), roomOf(agent, model, settings))
+    while (idle-- > 0) {
+      shortestFirst ??= [...pending].sort((a, b) => sizeOf(a) - sizeOf(b))
+      const probe = shortestFirst.find((task) => !taken.has(task.taskId) && canRun(agent, task))
+      if (!probe) break
+      place(probe, agent, model.serviceMs(agent, probe))
+      model.addWork(agent.agentId, model.serviceMs(agent, probe), 1)
+    }
+  }
+
+  // Longest first within a priority; placementOrder already put priority first and age second (stable sort).
+  const candidates = pending
+    .filter((task) => !taken.has(task.taskId))
+    .sort((a, b) => b.priority - a.priority || sizeOf(b) - sizeOf(a))
+  const batch: Array<{ task: PendingTask; agent: AgentSnapshot; startMs: number }> = []
+  // Per set of capable agents (tasks with the same requirements share one), the measured ones with room, by when
+  // their first slot frees. A task's scan stops once even its fastest capable agent could not beat the best
+  // finish found, and a set whose first slot frees beyond the horizon is skipped: a call looks at the agents that
+  // are free soonest, not the whole fleet for every task.
+  const queues = new Map<readonly AgentSnapshot[], Plan[]>()
+  const queuesOf = new Map<Plan, Plan[][]>()
+  const queueFor = (capable: readonly AgentSnapshot[]): Plan[] => {
+    let queue = queues.get(capable)
+    if (queue) return queue
+    queue = []
+    for (const agent of capable) {
+      if (!model.measured(agent)) continue
+      const plan = planOf(agent)
+      if (plan.room <= 0) continue
+      queue.push(plan)
+      const member = queuesOf.get(plan)
+      if (member) member.push(queue)
+      else queuesOf.set(plan, [queue])
+    }
+    // Ties (agents free now) fastest first, by the agent's overall ratio to the estimates.
+    const pace = new Map(queue.map((plan) => [plan, model.serviceMs(plan.agent, { kind: null, estimatedMs: 1 })]))
+    queue.sort((a, b) => a.slots[0] - b.slots[0] || (pace.get(a) as number) - (pace.get(b) as number))
+    queues.set(capable, queue)
+    return queue
+  }
+  const fastest = new Map<string, number>()
+  /** A lower bound of the task's service on any measured capable agent. */
+  const leastServiceMs = (task: PendingTask, queue: readonly Plan[]): number => {
+    const perMs = sizeOf(task) > 0 ? { kind: task.kind, estimatedMs: 1 } : task
+    const key = `${task.requiredCapabilities.join('\u0000')}\u0001${task.kind ?? ''}\u0001${perMs === task ? 'm' : 'e'}`
+    let least = fastest.get(key)
+    if (least === undefined) {
+      least = Number.POSITIVE_INFINITY
+      for (const plan of queue) least = Math.min(least, model.serviceMs(plan.agent, perMs))
+      fastest.set(key, least)
+    }
+    return perMs === task ? least : least * sizeOf(task)
+  }
+  for (const task of candidates) {
+    if (batch.length >= settings.maxTasksPerSolve) break
+    const queue = queueFor(model.capable(task))
+    // Planned even when it cannot start within the horizon: where it would go shapes where the shorter tasks after
+    // it fit.
+    if (queue.length === 0) continue
+    const floorMs = leastServiceMs(task, queue)
+    let best: Plan | null = null
+    let bestFinish = Number.POSITIVE_INFINITY
+    let bestService = 0
+    for (let i = 0; i < queue.length && i < scanPerTask; i++) {
+      const plan = queue[i]
+      if (plan.slots[0] + floorMs >= bestFinish) break
+      const service = model.serviceMs(plan.agent, task)
+      const finish = plan.slots[0] + service
+      if (finish < bestFinish) {
+        best = plan
+        bestFinish = finish
+        bestService = service
+      }
+    }
+    if (!best) continue
+    const startMs = best.slots[0]
+    best.slots[0] += bestService
+    best.slots.sort((a, b) => a - b)
+    if (startMs <= bindAheadMs) {
+      best.room--
+      batch.push({ task, agent: best.agent, startMs })
+    }
+    // Keep every set the agent belongs to in order (or drop it from them when it has no room left).
+    for (const member of queuesOf.get(best) ?? []) {
+      member.splice(member.indexOf(best), 1)
+      if (best.room > 0) member.splice(insertionIndex(member, best.slots[0]), 0, best)
+    }
+  }
+  if (batch.length === 0) return out
+
+  // The batch's start positions (agent, start time) are the columns; which task takes which is solved exactly.
+  const n = batch.length
+  const costs = new Float64Array(n * n)
+  for (let r = 0; r < n; r++) {
+    const task = batch[r].task
+    for (let c = 0; c < n; c++) {
+      const { agent, startMs } = batch[c]
+      costs[r * n + c] = canRun(agent, task) ? startMs + model.serviceMs(agent, task) : Number.POSITIVE_INFINITY
+    }
+  }
+  const result = solveAssignment(costs, n, n)
+  const chosen = batch.map((entry, r) => {
+    const c = result.feasible ? result.rowToCol[r] : r
+    const { agent, startMs } = batch[c]
+    return { task: entry.task, agent, startMs, completionMs: startMs + model.serviceMs(agent, entry.task) }
+  })
+  // Emitted by start time, so each agent's queue runs in the planned order.
+  chosen.sort((x, y) => x.startMs - y.startMs)
+  for (const { task, agent, completionMs } of chosen) place(task, agent, completionMs)
+  return out
+}
+
+/**
+ * Agents a task's scan examines at most, in the order their first slot frees (ties fastest first): on a large
+ * fleet with many agents free at once, the planning cost per task stays bounded.
+ */
+export const scanPerTask = 64
+
+/** Where a plan whose first slot frees at `freeMs` goes in a list sorted by that time. */
+function insertionIndex(order: ReadonlyArray<{ slots: number[] }>, freeMs: number): number {
+  let lo = 0
+  let hi = order.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (order[mid].slots[0] <= freeMs) lo = mid + 1
+    else hi = mid
+  }
+  return lo
 }
