@@ -48,7 +48,9 @@ const withOptimisation = { strategy: 'optimal', rebalance: true } as const
  */
 export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const out = options.out
-  const base = { scenario: options.scenario, seed: options.seed, agents: options.agents }
+  // Placement every 100 ms between ticks: the scenarios' tasks take seconds, so a slot freed mid-tick should not
+  // wait for the tick (README: Strategies).
+  const base = { scenario: options.scenario, seed: options.seed, agents: options.agents, placeEveryMs: 100 }
   const log = (line: string) => {
     if (!options.ui) out(`${line}\n`)
     recent.push(line)

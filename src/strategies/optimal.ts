@@ -191,12 +191,11 @@ export function placeOptimal(ctx: PlacementContext, settings: StrategyOptions): 
  *    agent ends up holding the run's last task; a short probe bounds that cost and measures it.
  * 3. The rest, priority first and then longest first (on heavy-tailed sizes the long tasks decide the makespan,
  *    so they start first, on the agents that finish them soonest), are list-scheduled over the measured agents:
- *    each to the slot where it is expected to finish first, until no slot is free within `bindAheadMs` or
- *    `maxTasksPerSolve` tasks are bound.
- * 4. The tasks planned to start within `bindAheadMs` are bound. Which of them goes to which of those start
- *    positions is then solved exactly by the WASM assignment solver (minimum total expected completion, each
- *    position's start time fixed by the plan), so the list schedule's greedy choices inside the batch are
- *    corrected. Everything else stays unassigned for the next call, when there is more to know.
+ *    each to the slot where it is expected to finish first.
+ * 4. The tasks planned to start within the horizon are bound. Which of the first `maxTasksPerSolve` goes to which
+ *    of their start positions is then solved exactly by the WASM assignment solver (minimum total expected
+ *    completion, each position's start time fixed by the plan), so the list schedule's greedy choices inside the
+ *    batch are corrected. Everything else stays unassigned for the next call, when there is more to know.
  */
 function placeJustInTime(
   ctx: PlacementContext,
@@ -301,7 +300,6 @@ function placeJustInTime(
     return perMs === task ? least : least * sizeOf(task)
   }
   for (const task of candidates) {
-    if (batch.length >= settings.maxTasksPerSolve) break
     const queue = queueFor(model.capable(task))
     // Planned even when it cannot start within the horizon: where it would go shapes where the shorter tasks after
     // it fit.
@@ -337,8 +335,10 @@ function placeJustInTime(
   }
   if (batch.length === 0) return out
 
-  // The batch's start positions (agent, start time) are the columns; which task takes which is solved exactly.
-  const n = batch.length
+  // The first maxTasksPerSolve of the batch (the longest): their start positions (agent, start time) are the
+  // columns, and which task takes which is solved exactly. The solve bounds the cost of a call; the rest keep the
+  // plan's choice.
+  const n = Math.min(batch.length, settings.maxTasksPerSolve)
   const costs = new Float64Array(n * n)
   for (let r = 0; r < n; r++) {
     const task = batch[r].task
@@ -349,7 +349,7 @@ function placeJustInTime(
   }
   const result = solveAssignment(costs, n, n)
   const chosen = batch.map((entry, r) => {
-    const c = result.feasible ? result.rowToCol[r] : r
+    const c = r < n && result.feasible ? result.rowToCol[r] : r
     const { agent, startMs } = batch[c]
     return { task: entry.task, agent, startMs, completionMs: startMs + model.serviceMs(agent, entry.task) }
   })

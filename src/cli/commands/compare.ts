@@ -2,9 +2,9 @@ import { parseArgs } from 'node:util'
 import { compareStrategies, comparisonTableRows, formatTable } from '../../sim/compare-strategies.js'
 import { scenarioNames } from '../../sim/scenarios.js'
 import { type CliCommand, usageError } from '../command.js'
-import { parseSeed } from './simulate.js'
+import { parsePlaceEveryMs, parseSeed } from './simulate.js'
 
-const usage = `Usage: swarm-perf compare --scenario <name> [--seed N] [--json]
+const usage = `Usage: swarm-perf compare --scenario <name> [--seed N] [--place-every-ms N] [--json]
 
 Run every placement strategy, with and without the rebalancer, on the same scenario and seed (the simulator with
 the monitor attached, virtual time) and print one table: efficiency (lower bound / makespan), makespan, response
@@ -13,6 +13,7 @@ time percentiles, throughput, tasks completed, lost and done twice, and reassign
 Options:
   --scenario <name>   ${scenarioNames.join(', ')}
   --seed N            default: the scenario's own seed
+  --place-every-ms N  also place between ticks, every N ms of event time (default: at ticks only)
   --json              print { "scenario", "seed", "lowerBoundMs", "runs": [ simulate's fields + "rebalancer" ] }
 
 Exit codes: 0 no run lost or duplicated a task; 1 some did; 2 bad usage.
@@ -23,13 +24,14 @@ export const compare: CliCommand = {
   summary: 'run every strategy with and without the rebalancer on one scenario and seed; print one table',
   usage,
   async run(argv, io) {
-    let values: { scenario?: string; seed?: string; json?: boolean }
+    let values: { scenario?: string; seed?: string; 'place-every-ms'?: string; json?: boolean }
     try {
       values = parseArgs({
         args: argv,
         options: {
           scenario: { type: 'string' },
           seed: { type: 'string' },
+          'place-every-ms': { type: 'string' },
           json: { type: 'boolean', default: false },
         },
       }).values
@@ -47,7 +49,15 @@ export const compare: CliCommand = {
     const seed = parseSeed(values.seed)
     if (seed === null)
       return usageError(io, 'compare', `--seed must be a non-negative integer, got '${values.seed}'`, usage)
-    const rows = compareStrategies({ scenario: values.scenario, seed })
+    const placeEveryMs = parsePlaceEveryMs(values['place-every-ms'])
+    if (placeEveryMs === null)
+      return usageError(
+        io,
+        'compare',
+        `--place-every-ms must be a positive number of ms, got '${values['place-every-ms']}'`,
+        usage,
+      )
+    const rows = compareStrategies({ scenario: values.scenario, seed, placeEveryMs })
     const clean = rows.every((r) => r.tasksLost === 0 && r.tasksDuplicated === 0)
     if (values.json) {
       const runs = rows.map(({ wallMs: _wallMs, ...r }) => r)

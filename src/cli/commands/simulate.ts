@@ -6,7 +6,8 @@ import { scenarioNames } from '../../sim/scenarios.js'
 import { strategyNames } from '../../strategies/config.js'
 import { type CliCommand, usageError } from '../command.js'
 
-const usage = `Usage: swarm-perf simulate --scenario <name> --strategy <name> [--seed N] [--json] [--no-rebalancer]
+const usage = `Usage: swarm-perf simulate --scenario <name> --strategy <name> [--seed N] [--place-every-ms N] [--json]
+       [--no-rebalancer]
 
 Run a named scenario on the seeded swarm simulator with the monitor attached (it places every task through the
 simulated host's apply()), in virtual time, and print what was measured:
@@ -18,11 +19,20 @@ Options:
   --scenario <name>   ${scenarioNames.join(', ')}
   --strategy <name>   ${strategyNames.join(', ')} (default optimal)
   --seed N            default: the scenario's own seed
+  --place-every-ms N  also place between ticks, every N ms of event time (the monitor's placeEveryMs;
+                      default: at ticks only)
   --no-rebalancer     place only; never move queued tasks
   --json              print the JSON object (default: a table)
 
 Exit codes: 0 every task completed once; 1 tasks lost or done twice; 2 bad usage.
 `
+
+/** Parse --place-every-ms: a positive number of ms, or null when malformed. */
+export function parsePlaceEveryMs(text: string | undefined): number | null | undefined {
+  if (text === undefined) return undefined
+  const ms = Number(text)
+  return text.trim() !== '' && Number.isFinite(ms) && ms > 0 ? ms : null
+}
 
 /** Parse a non-negative integer seed, or null. */
 export function parseSeed(text: string | undefined): number | null | undefined {
@@ -35,7 +45,14 @@ export const simulate: CliCommand = {
   summary: 'run a named scenario on the swarm simulator with the monitor attached and print the measured figures',
   usage,
   async run(argv, io) {
-    let values: { scenario?: string; strategy?: string; seed?: string; json?: boolean; 'no-rebalancer'?: boolean }
+    let values: {
+      scenario?: string
+      strategy?: string
+      seed?: string
+      'place-every-ms'?: string
+      json?: boolean
+      'no-rebalancer'?: boolean
+    }
     try {
       values = parseArgs({
         args: argv,
@@ -43,6 +60,7 @@ export const simulate: CliCommand = {
           scenario: { type: 'string' },
           strategy: { type: 'string', default: 'optimal' },
           seed: { type: 'string' },
+          'place-every-ms': { type: 'string' },
           json: { type: 'boolean', default: false },
           'no-rebalancer': { type: 'boolean', default: false },
         },
@@ -69,10 +87,18 @@ export const simulate: CliCommand = {
     const seed = parseSeed(values.seed)
     if (seed === null)
       return usageError(io, 'simulate', `--seed must be a non-negative integer, got '${values.seed}'`, usage)
+    const placeEveryMs = parsePlaceEveryMs(values['place-every-ms'])
+    if (placeEveryMs === null)
+      return usageError(
+        io,
+        'simulate',
+        `--place-every-ms must be a positive number of ms, got '${values['place-every-ms']}'`,
+        usage,
+      )
     let summary: ReturnType<typeof summarizeRun>
     try {
       summary = summarizeRun(
-        runScenario({ scenario: values.scenario, strategy, rebalance: !values['no-rebalancer'], seed }),
+        runScenario({ scenario: values.scenario, strategy, rebalance: !values['no-rebalancer'], seed, placeEveryMs }),
       )
     } catch (error) {
       if (error instanceof ConfigError) return usageError(io, 'simulate', error.message, usage)
