@@ -2,7 +2,7 @@ import type { Action, Bottleneck, Insight, Prediction } from '../model/finding.j
 import type { SwarmSnapshot } from '../model/snapshot.js'
 import { liveAgents, num } from './analyser.js'
 import type { AnalysisConfig } from './config.js'
-import { tasksToEqualise } from './imbalance.js'
+import { busiestWithQueue, idlest, tasksToEqualise } from './imbalance.js'
 
 /**
  * Typed actions a host can automate, from this tick's findings:
@@ -22,15 +22,17 @@ export function deriveActions(
 ): Action[] {
   const at = snapshot.at
   const live = liveAgents(snapshot)
-  const liveIds = new Set(live.map((a) => a.agentId))
+  // The set of live ids is built only when a finding names an agent that could call for an action.
+  let liveIdSet: Set<string> | null = null
+  const isLive = (agentId: string) => (liveIdSet ??= new Set(live.map((a) => a.agentId))).has(agentId)
   const evacuate = new Map<string, string>()
   const investigate = new Map<string, string>()
   for (const b of findings.bottlenecks) {
-    if (!b.agentId || !liveIds.has(b.agentId) || (b.kind !== 'slow-agent' && b.kind !== 'failing-agent')) continue
+    if (!b.agentId || (b.kind !== 'slow-agent' && b.kind !== 'failing-agent') || !isLive(b.agentId)) continue
     ;(b.severity === 'critical' ? evacuate : investigate).set(b.agentId, `${b.kind}: ${b.evidence}`)
   }
   for (const i of findings.insights) {
-    if (!i.agentId || !liveIds.has(i.agentId) || (i.kind !== 'anomaly' && i.kind !== 'error-spike')) continue
+    if (!i.agentId || (i.kind !== 'anomaly' && i.kind !== 'error-spike') || !isLive(i.agentId)) continue
     if (!investigate.has(i.agentId)) investigate.set(i.agentId, `${i.kind}: ${i.message}`)
   }
   const actions: Action[] = []
@@ -40,9 +42,9 @@ export function deriveActions(
 
   const imbalance = findings.insights.find((i) => i.kind === 'imbalance')
   if (imbalance) {
-    const busiest = live.filter((a) => a.queued > 0).sort((a, b) => b.load - a.load)[0]
-    const idlest = [...live].sort((a, b) => a.load - b.load)[0]
-    if (busiest && idlest && busiest !== idlest && tasksToEqualise(busiest, idlest) > 0)
+    const busiest = busiestWithQueue(live)
+    const least = idlest(live)
+    if (busiest && least && busiest !== least && tasksToEqualise(busiest, least) > 0)
       actions.push({ type: 'rebalance', reason: `${imbalance.message}: ${imbalance.recommendation}`, at })
   }
 

@@ -22,6 +22,38 @@ export function liveAgents(snapshot: SwarmSnapshot): readonly AgentSnapshot[] {
   return live
 }
 
+/**
+ * Figures an analyser derives from one part of an agent's snapshot (its `byKind`, say), remembered by the agent's
+ * place in a list and the part's identity. The monitor hands on the same part object while the agent has no new
+ * samples, and snapshots are immutable, so an agent whose part is the one seen last tick at its place costs one
+ * comparison instead of a walk. A different object, or another agent at that place, is derived afresh.
+ */
+export class PartCache<P extends object, V> {
+  private readonly parts: Array<P | undefined> = []
+  private readonly values: V[] = []
+
+  constructor(private readonly derive: (part: P) => V) {}
+
+  get(index: number, part: P): V {
+    if (this.parts[index] === part) return this.values[index]
+    const value = this.derive(part)
+    this.parts[index] = part
+    this.values[index] = value
+    return value
+  }
+}
+
+/** One PartCache per analysis configuration (each analysis parses its own), made on first use. */
+export function partCacheFor<P extends object, V>(
+  caches: WeakMap<AnalysisConfig, PartCache<P, V>>,
+  config: AnalysisConfig,
+  derive: (part: P, config: AnalysisConfig) => V,
+): PartCache<P, V> {
+  let cache = caches.get(config)
+  if (!cache) caches.set(config, (cache = new PartCache((part) => derive(part, config))))
+  return cache
+}
+
 export function bottleneck(b: Bottleneck): Finding {
   return { category: 'bottleneck', ...b }
 }

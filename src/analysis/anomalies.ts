@@ -2,7 +2,7 @@ import type { Finding } from '../model/finding.js'
 import { type Analyser, insight, liveAgents, ms, num, pct } from './analyser.js'
 import type { AnalysisConfig } from './config.js'
 import { type AnomalyVerdict, RobustAnomalyDetector, type RobustAnomalyOptions } from './robust-anomaly.js'
-import { agentSeries, type Point, throughputSeries } from './series.js'
+import { type AgentSeriesState, agentSeries, type Point, throughputSeries } from './series.js'
 
 export function anomalyOptions(
   config: AnalysisConfig,
@@ -39,6 +39,62 @@ export function lastVerdict(points: readonly Point[], options: RobustAnomalyOpti
   return verdict
 }
 
+/** The agents' flagged verdicts, kept per series state so a tick re-scores only the series that changed. */
+interface Flagged {
+  /** The options the verdicts were scored with. */
+  key: string
+  /** `state.advances` when these verdicts were brought up to date. */
+  advances: number
+  service: Map<string, AnomalyVerdict>
+  errorRate: Map<string, AnomalyVerdict>
+}
+
+const flaggedByState = new WeakMap<AgentSeriesState, Flagged>()
+
+const flags = (v: AnomalyVerdict | null): v is AnomalyVerdict => !!v?.anomalous && v.median !== null && v.z !== null
+
+/**
+ * The verdicts on every agent's last points that raise an anomaly, by agent. A verdict depends only on the
+ * points of its series, so only the series that changed since the last call are scored again (all of them the
+ * first time, after a replay, or when the options differ).
+ */
+function flaggedAgents(
+  state: AgentSeriesState,
+  serviceOptions: RobustAnomalyOptions,
+  errorOptions: RobustAnomalyOptions,
+): Flagged {
+  const key = JSON.stringify([serviceOptions, errorOptions])
+  let flagged = flaggedByState.get(state)
+  let agentIds: Iterable<string> = state.changed
+  if (!flagged || flagged.key !== key || flagged.advances !== state.advances - 1) {
+    flagged = { key, advances: state.advances, service: new Map(), errorRate: new Map() }
+    flaggedByState.set(state, flagged)
+    agentIds = state.series.keys()
+  } else if (flagged.advances === state.advances) {
+    return flagged
+  }
+  flagged.advances = state.advances
+  for (const agentId of agentIds) {
+    const s = state.series.get(agentId)
+    const service = s ? lastVerdict(logScale(s.serviceMs, serviceOptions), serviceOptions) : null
+    const errors = s ? lastVerdict(s.errorRate, errorOptions) : null
+    if (flags(service)) flagged.service.set(agentId, service)
+    else flagged.service.delete(agentId)
+    if (flags(errors)) flagged.errorRate.set(agentId, errors)
+    else flagged.errorRate.delete(agentId)
+  }
+  return flagged
+}
+
+/** The points a verdict reads (the last `consecutive + windowPoints`), on a log scale. */
+function logScale(points: readonly Point[], options: RobustAnomalyOptions): Point[] {
+  const from = Math.max(0, points.length - options.consecutive - options.windowPoints)
+  const out: Point[] = []
+  for (let i = from; i < points.length; i++)
+    out.push({ ...points[i], value: Math.log(Math.max(points[i].value, 1e-3)) })
+  return out
+}
+
 /**
  * `anomaly` insights from robust (median/MAD) detection, see robust-anomaly.ts: per live agent on service time
  * (up is bad) and error rate (up is bad), and on swarm throughput (down is bad). Points are differences of
@@ -48,16 +104,18 @@ export const anomalies: Analyser = (snapshot, history, config) => {
   const a = config.anomaly
   const snapshots = [...history, snapshot]
   const findings: Finding[] = []
-  const series = agentSeries(snapshots, a.tasksPerPoint, a.windowPoints + a.consecutive)
+  const state = agentSeries(snapshots, a.tasksPerPoint, a.windowPoints + a.consecutive)
   // Service times are multiplicative and right-skewed: tested on a log scale, where the relative floor is absolute.
   const serviceOptions = { ...anomalyOptions(config, 'up', a.relativeScaleFloor), relativeScaleFloor: 0 }
   const errorOptions = anomalyOptions(config, 'up', a.errorRateScaleFloor)
-  for (const agent of liveAgents(snapshot)) {
-    const s = series.get(agent.agentId)
+  const flagged = flaggedAgents(state, serviceOptions, errorOptions)
+  // Most ticks flag no agent: then there is no need to walk them.
+  const anyFlagged = flagged.service.size > 0 || flagged.errorRate.size > 0
+  for (const agent of anyFlagged ? liveAgents(snapshot) : []) {
+    const s = state.series.get(agent.agentId)
     if (!s) continue
-    const logService = s.serviceMs.map((p) => ({ ...p, value: Math.log(Math.max(p.value, 1e-3)) }))
-    const verdict = lastVerdict(logService, serviceOptions)
-    if (verdict?.anomalous && verdict.median !== null && verdict.z !== null) {
+    const verdict = flagged.service.get(agent.agentId)
+    if (verdict && verdict.median !== null && verdict.z !== null) {
       const last = s.serviceMs[s.serviceMs.length - 1]
       const median = Math.exp(verdict.median)
       findings.push(
@@ -74,8 +132,8 @@ export const anomalies: Analyser = (snapshot, history, config) => {
         }),
       )
     }
-    const errors = lastVerdict(s.errorRate, errorOptions)
-    if (errors?.anomalous && errors.median !== null && errors.z !== null) {
+    const errors = flagged.errorRate.get(agent.agentId)
+    if (errors && errors.median !== null && errors.z !== null) {
       const last = s.errorRate[s.errorRate.length - 1]
       findings.push(
         insight({

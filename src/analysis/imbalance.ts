@@ -10,6 +10,20 @@ export function tasksToEqualise(from: AgentSnapshot, to: AgentSnapshot): number 
   return Math.max(0, Math.min(from.queued, n))
 }
 
+/** The agent with queued tasks and the highest load (the first of equals), as a stable sort by load would rank it. */
+export function busiestWithQueue(agents: readonly AgentSnapshot[]): AgentSnapshot | undefined {
+  let busiest: AgentSnapshot | undefined
+  for (const a of agents) if (a.queued > 0 && (busiest === undefined || a.load > busiest.load)) busiest = a
+  return busiest
+}
+
+/** The agent with the lowest load (the first of equals). */
+export function idlest(agents: readonly AgentSnapshot[]): AgentSnapshot | undefined {
+  let found: AgentSnapshot | undefined
+  for (const a of agents) if (found === undefined || a.load < found.load) found = a
+  return found
+}
+
 /**
  * `imbalance`: population variance of efficiency across live agents with finished tasks above
  * `efficiencyVarianceAbove`, or load imbalance (coefficient of variation of load, `swarm.imbalance`) above
@@ -19,37 +33,48 @@ export const imbalance: Analyser = (snapshot, _history, config) => {
   const c = config.imbalance
   const live = liveAgents(snapshot)
   if (live.length < 2) return []
-  const scored = live.filter((a) => a.tasksCompleted + a.tasksFailed > 0)
+  // Two passes over the agents with finished tasks, without a filtered copy: this runs every tick.
+  let scoredCount = 0
+  let sum = 0
+  for (const a of live) {
+    if (a.tasksCompleted + a.tasksFailed > 0) {
+      scoredCount++
+      sum += a.efficiency
+    }
+  }
   let variance = 0
-  if (scored.length >= 2) {
-    const mean = scored.reduce((s, a) => s + a.efficiency, 0) / scored.length
-    variance = scored.reduce((s, a) => s + (a.efficiency - mean) ** 2, 0) / scored.length
+  if (scoredCount >= 2) {
+    const mean = sum / scoredCount
+    let squares = 0
+    for (const a of live) if (a.tasksCompleted + a.tasksFailed > 0) squares += (a.efficiency - mean) ** 2
+    variance = squares / scoredCount
   }
   const load = snapshot.swarm.imbalance
   const byLoad = load > c.loadImbalanceAbove
   const byEfficiency = variance > c.efficiencyVarianceAbove
   if (!byLoad && !byEfficiency) return []
 
-  const busiest = live.filter((a) => a.queued > 0).sort((a, b) => b.load - a.load)[0]
-  const idlest = [...live].sort((a, b) => a.load - b.load)[0]
-  const moves = busiest && busiest !== idlest ? tasksToEqualise(busiest, idlest) : 0
+  const busiest = busiestWithQueue(live)
+  const least = idlest(live) as AgentSnapshot
+  const moves = busiest && busiest !== least ? tasksToEqualise(busiest, least) : 0
   let recommendation: string
-  if (moves > 0) {
-    recommendation = `move ${num(moves)} queued task${moves === 1 ? '' : 's'} from ${busiest.agentId} (load ${num(busiest.load)}) to ${idlest.agentId} (load ${num(idlest.load)})`
+  if (busiest && moves > 0) {
+    recommendation = `move ${num(moves)} queued task${moves === 1 ? '' : 's'} from ${busiest.agentId} (load ${num(busiest.load)}) to ${least.agentId} (load ${num(least.load)})`
   } else {
+    const scored = live.filter((a) => a.tasksCompleted + a.tasksFailed > 0)
     const ranked = [...scored].sort((a, b) => a.efficiency - b.efficiency)
     const worst = ranked[0]
     const best = ranked[ranked.length - 1]
     recommendation =
       worst && best && worst !== best
         ? `send fewer tasks to ${worst.agentId} (efficiency ${num(worst.efficiency)}) and more to ${best.agentId} (efficiency ${num(best.efficiency)})`
-        : `spread new tasks by load: most loaded ${live.reduce((a, b) => (b.load > a.load ? b : a)).agentId}, least loaded ${idlest.agentId}`
+        : `spread new tasks by load: most loaded ${live.reduce((a, b) => (b.load > a.load ? b : a)).agentId}, least loaded ${least.agentId}`
   }
   const parts: string[] = []
   if (byLoad) parts.push(`load imbalance ${num(load)} (above ${num(c.loadImbalanceAbove)})`)
   if (byEfficiency)
     parts.push(
-      `efficiency variance ${num(variance)} across ${num(scored.length)} agents (above ${num(c.efficiencyVarianceAbove)})`,
+      `efficiency variance ${num(variance)} across ${num(scoredCount)} agents (above ${num(c.efficiencyVarianceAbove)})`,
     )
   return [
     insight({

@@ -6,6 +6,7 @@ import { type Analyser, insight, liveAgents, num } from './analyser.js'
  * insight per missing capability set, naming the capabilities that no agent offers.
  */
 export const noCapableAgent: Analyser = (snapshot) => {
+  if (snapshot.queue.unplaceable.length === 0) return []
   const offered = new Set(liveAgents(snapshot).flatMap((a) => a.capabilities))
   const groups = new Map<string, { required: string[]; taskIds: string[] }>()
   for (const task of snapshot.queue.unplaceable) {

@@ -13,25 +13,15 @@ export interface Point {
   tasks: number
 }
 
-/**
- * Totals by `byKind` object: the monitor hands on the same object while an agent has no new samples, so an idle
- * agent costs a lookup per tick, not a walk over its kinds.
- */
-const totalsByKinds = new WeakMap<object, { completed: number; failed: number; serviceMs: number }>()
+type Totals = { completed: number; failed: number; serviceMs: number }
 
-function totals(agent: AgentSnapshot): { completed: number; failed: number; serviceMs: number } {
-  const known = totalsByKinds.get(agent.byKind)
-  if (known) return known
-  const computed = sumKinds(agent)
-  totalsByKinds.set(agent.byKind, computed)
-  return computed
-}
-
-function sumKinds(agent: AgentSnapshot): { completed: number; failed: number; serviceMs: number } {
+/** An agent's lifetime totals over its kinds. */
+function totals(agent: AgentSnapshot): Totals {
   let completed = 0
   let failed = 0
   let serviceMs = 0
-  for (const stats of Object.values(agent.byKind)) {
+  for (const kind in agent.byKind) {
+    const stats = agent.byKind[kind]
     completed += stats.completed
     failed += stats.failed
     serviceMs += (stats.meanServiceMs ?? 0) * stats.completed
@@ -44,27 +34,23 @@ export interface AgentSeries {
   errorRate: Point[]
 }
 
-type Totals = ReturnType<typeof totals>
-
-/** Per-agent lifetime totals of a snapshot, computed once per snapshot (snapshots are immutable once emitted). */
-const totalsCache = new WeakMap<SwarmSnapshot, Map<string, Totals>>()
-
-function agentTotals(snapshot: SwarmSnapshot): Map<string, Totals> {
-  let cached = totalsCache.get(snapshot)
-  if (!cached) {
-    cached = new Map(snapshot.agents.map((a) => [a.agentId, totals(a)]))
-    totalsCache.set(snapshot, cached)
-  }
-  return cached
-}
-
 type Accumulator = { completed: number; serviceMs: number; finished: number; failed: number }
 
-/** The per-agent series after some snapshot; advanced one snapshot at a time. */
-class AgentSeriesState {
+/**
+ * The per-agent series after some snapshot; advanced one snapshot at a time. The previous snapshot's agents are
+ * kept by position (agents keep their place in the list from tick to tick): an agent whose `byKind` is the very
+ * object it had last tick has the same totals and costs two comparisons, so a tick where few agents have new
+ * samples walks the list without a lookup. Agents whose place changed are found by id.
+ */
+export class AgentSeriesState {
   readonly series = new Map<string, AgentSeries>()
+  /** Advances so far; `changed` lists the agents whose series changed in the last one. */
+  advances = 0
+  /** Agents whose points changed (a point added, or the series started afresh) in the last advance. */
+  readonly changed = new Set<string>()
   private readonly acc = new Map<string, Accumulator>()
-  private previous = new Map<string, Totals>()
+  private previous = { ids: [] as string[], byKind: [] as object[], totals: [] as Totals[] }
+  private spare = { ids: [] as string[], byKind: [] as object[], totals: [] as Totals[] }
 
   constructor(
     readonly tasksPerPoint: number,
@@ -73,43 +59,71 @@ class AgentSeriesState {
   ) {}
 
   advance(snapshot: SwarmSnapshot): void {
-    const current = agentTotals(snapshot)
-    for (const [agentId, now] of current) {
-      const before = this.previous.get(agentId)
-      // The same totals object means the same figures: nothing to add.
-      if (!before || before === now) continue
-      let series = this.series.get(agentId)
-      if (!series) this.series.set(agentId, (series = { serviceMs: [], errorRate: [] }))
-      let a = this.acc.get(agentId)
-      if (!a) this.acc.set(agentId, (a = { completed: 0, serviceMs: 0, finished: 0, failed: 0 }))
-      const dCompleted = now.completed - before.completed
-      const dFailed = now.failed - before.failed
-      if (dCompleted < 0 || dFailed < 0) {
-        // Counters went back: a new agent reused the id. Start its series afresh.
-        this.series.set(agentId, { serviceMs: [], errorRate: [] })
-        this.acc.set(agentId, { completed: 0, serviceMs: 0, finished: 0, failed: 0 })
+    this.advances++
+    this.changed.clear()
+    const agents = snapshot.agents
+    const before = this.previous
+    const next = this.spare
+    next.ids.length = agents.length
+    next.byKind.length = agents.length
+    next.totals.length = agents.length
+    let byId: Map<string, number> | null = null
+    for (let i = 0; i < agents.length; i++) {
+      const agent = agents[i]
+      const agentId = agent.agentId
+      next.ids[i] = agentId
+      next.byKind[i] = agent.byKind
+      let at = i
+      if (before.ids[i] !== agentId) {
+        if (!byId) {
+          byId = new Map()
+          for (let j = 0; j < before.ids.length; j++) byId.set(before.ids[j], j)
+        }
+        at = byId.get(agentId) ?? -1
+      }
+      // The same byKind object means the same figures: nothing to add.
+      if (at >= 0 && before.byKind[at] === agent.byKind) {
+        next.totals[i] = before.totals[at]
         continue
       }
-      a.completed += dCompleted
-      a.serviceMs += now.serviceMs - before.serviceMs
-      a.finished += dCompleted + dFailed
-      a.failed += dFailed
-      if (a.completed >= this.tasksPerPoint) {
-        push(
-          series.serviceMs,
-          { at: snapshot.at, value: a.serviceMs / a.completed, tasks: a.completed },
-          this.keepPoints,
-        )
-        a.completed = 0
-        a.serviceMs = 0
-      }
-      if (a.finished >= this.tasksPerPoint) {
-        push(series.errorRate, { at: snapshot.at, value: a.failed / a.finished, tasks: a.finished }, this.keepPoints)
-        a.finished = 0
-        a.failed = 0
-      }
+      const now = totals(agent)
+      next.totals[i] = now
+      if (at >= 0) this.add(agentId, before.totals[at], now, snapshot.at)
     }
-    this.previous = current
+    this.previous = next
+    this.spare = before
+  }
+
+  private add(agentId: string, before: Totals, now: Totals, at: number): void {
+    let series = this.series.get(agentId)
+    if (!series) this.series.set(agentId, (series = { serviceMs: [], errorRate: [] }))
+    let a = this.acc.get(agentId)
+    if (!a) this.acc.set(agentId, (a = { completed: 0, serviceMs: 0, finished: 0, failed: 0 }))
+    const dCompleted = now.completed - before.completed
+    const dFailed = now.failed - before.failed
+    if (dCompleted < 0 || dFailed < 0) {
+      // Counters went back: a new agent reused the id. Start its series afresh.
+      this.series.set(agentId, { serviceMs: [], errorRate: [] })
+      this.acc.set(agentId, { completed: 0, serviceMs: 0, finished: 0, failed: 0 })
+      this.changed.add(agentId)
+      return
+    }
+    a.completed += dCompleted
+    a.serviceMs += now.serviceMs - before.serviceMs
+    a.finished += dCompleted + dFailed
+    a.failed += dFailed
+    if (a.completed >= this.tasksPerPoint) {
+      push(series.serviceMs, { at, value: a.serviceMs / a.completed, tasks: a.completed }, this.keepPoints)
+      a.completed = 0
+      a.serviceMs = 0
+      this.changed.add(agentId)
+    }
+    if (a.finished >= this.tasksPerPoint) {
+      push(series.errorRate, { at, value: a.failed / a.finished, tasks: a.finished }, this.keepPoints)
+      a.finished = 0
+      a.failed = 0
+      this.changed.add(agentId)
+    }
   }
 }
 
@@ -126,13 +140,15 @@ const stateAfter = new WeakMap<SwarmSnapshot, AgentSeriesState>()
 
 /**
  * Per-agent service-time and error-rate points over `snapshots` (oldest first), at least the last `keepPoints` of
- * each. Replays the snapshots unless the state after the second-to-last one is at hand.
+ * each (`state.series`). Replays the snapshots unless the state after the second-to-last one is at hand; after a
+ * replay `state.changed` lists only the last snapshot's changes, so a reader that keeps figures per series checks
+ * `state.advances` to know whether it saw every advance.
  */
 export function agentSeries(
   snapshots: readonly SwarmSnapshot[],
   tasksPerPoint: number,
   keepPoints = Number.POSITIVE_INFINITY,
-): Map<string, AgentSeries> {
+): AgentSeriesState {
   const last = snapshots[snapshots.length - 1]
   const before = snapshots[snapshots.length - 2]
   let state = before ? stateAfter.get(before) : undefined
@@ -144,7 +160,7 @@ export function agentSeries(
     for (const snapshot of snapshots) state.advance(snapshot)
   }
   if (last) stateAfter.set(last, state)
-  return state.series
+  return state
 }
 
 /** Swarm throughput (completions per minute) in points of at least `pointMs` of event time. */

@@ -1,5 +1,28 @@
 import type { Finding } from '../model/finding.js'
-import { type Analyser, bottleneck, liveAgents, ms, num, severityAbove } from './analyser.js'
+import type { ServicePercentiles } from '../model/snapshot.js'
+import {
+  type Analyser,
+  bottleneck,
+  liveAgents,
+  ms,
+  num,
+  type PartCache,
+  partCacheFor,
+  severityAbove,
+} from './analyser.js'
+import type { AnalysisConfig } from './config.js'
+
+/**
+ * What an agent's service times alone say, kept per `serviceMs` object (the monitor hands on the same one until the
+ * agent's window changes): +Infinity when the mean is over the limit (a finding whatever the fleet does), -Infinity
+ * when there is no p50 (no finding), else the p50 to hold against this tick's fleet reference.
+ */
+function screen(serviceMs: ServicePercentiles, config: AnalysisConfig): number {
+  if (serviceMs.mean !== null && serviceMs.mean > config.slowAgent.meanServiceMs) return Number.POSITIVE_INFINITY
+  return serviceMs.p50 ?? Number.NEGATIVE_INFINITY
+}
+
+const caches = new WeakMap<AnalysisConfig, PartCache<ServicePercentiles, number>>()
 
 /**
  * `slow-agent`: an agent whose mean service time (window) is above `meanServiceMs`, or whose p50 is above
@@ -10,9 +33,21 @@ import { type Analyser, bottleneck, liveAgents, ms, num, severityAbove } from '.
 export const slowAgent: Analyser = (snapshot, _history, config) => {
   const c = config.slowAgent
   const fleetP50 = new Map(snapshot.kinds.map((k) => [k.kind, k.p50ServiceMs]))
+  // The reference is a completion-weighted mean of fleet p50s, so it is at least the smallest of them: when that
+  // is positive, an agent whose p50 is below fleetP50Ratio times it (less a margin far above the rounding of the
+  // mean) cannot be slow, and its kinds need not be walked. Most agents are not slow.
+  let smallest = Number.POSITIVE_INFINITY
+  for (const k of snapshot.kinds) if (k.p50ServiceMs !== null && k.p50ServiceMs < smallest) smallest = k.p50ServiceMs
+  const surelyFast =
+    smallest > 0 && Number.isFinite(smallest) ? smallest * c.fleetP50Ratio * (1 - 1e-9) : Number.NEGATIVE_INFINITY
   const findings: Finding[] = []
-  for (const agent of liveAgents(snapshot)) {
+  const cache = partCacheFor(caches, config, screen)
+  const live = liveAgents(snapshot)
+  for (let i = 0; i < live.length; i++) {
+    const agent = live[i]
     if (agent.tasksCompleted < c.minCompleted) continue
+    const screened = cache.get(i, agent.serviceMs)
+    if (screened === Number.NEGATIVE_INFINITY || screened < surelyFast) continue
     const mean = agent.serviceMs.mean
     if (mean !== null && mean > c.meanServiceMs) {
       findings.push(
@@ -32,7 +67,8 @@ export const slowAgent: Analyser = (snapshot, _history, config) => {
     if (p50 === null) continue
     let weighted = 0
     let weight = 0
-    for (const [kind, stats] of Object.entries(agent.byKind)) {
+    for (const kind in agent.byKind) {
+      const stats = agent.byKind[kind]
       const reference = fleetP50.get(kind)
       if (reference === null || reference === undefined || stats.completed === 0) continue
       weighted += reference * stats.completed

@@ -1,7 +1,14 @@
-import type { AgentSnapshot, KindSnapshot, Percentiles, SwarmSnapshot } from '../model/snapshot.js'
+import type {
+  AgentSnapshot,
+  BucketCounts,
+  KindSnapshot,
+  Percentiles,
+  ServicePercentiles,
+  SwarmSnapshot,
+} from '../model/snapshot.js'
 import type { SwarmMonitorConfig } from './config.js'
 import type { Ingest } from './ingest.js'
-import type { AgentRecord, AgentView } from './swarm-state.js'
+import type { AgentRecord, EfficiencyParts } from './swarm-state.js'
 
 const agentQs = [0.5, 0.9, 0.95, 0.99] as const
 const maxUnplaceableListed = 100
@@ -52,20 +59,23 @@ export function buildSnapshot(
   const imbalance = m.scoring.imbalance(slots)
 
   const kindNames = state.kindNames
-  const agents: AgentSnapshot[] = []
+  const rotations = m.rotations
+  const lastParts = lastPartsOf(ingest)
+  const agents: AgentSnapshot[] = new Array(state.agents.size)
+  let index = 0
   let windowCompleted = 0
   let windowFailed = 0
   let tasksQueued = state.unassigned.size
   let tasksInFlight = 0
   for (const agent of state.agents.values()) {
-    const view = agentView(ingest, config, agent)
-    windowCompleted += view.completedInWindow
-    windowFailed += view.failedInWindow
+    if (agent.viewSamples !== agent.samples || agent.viewRotations !== rotations) updateView(ingest, config, agent)
+    windowCompleted += agent.windowCompleted
+    windowFailed += agent.windowFailed
     tasksQueued += agent.queued
     tasksInFlight += agent.inFlight
     const finished = agent.completed + agent.failed
     const slot = agent.slot
-    agents.push({
+    agents[index++] = {
       agentId: agent.id,
       slot,
       state: !agent.live ? 'left' : agent.inFlight > 0 ? 'busy' : 'idle',
@@ -78,22 +88,16 @@ export function buildSnapshot(
       tasksCompleted: agent.completed,
       tasksFailed: agent.failed,
       successRate: finished > 0 ? agent.completed / finished : 1,
-      serviceMs: view.serviceMs,
-      throughputPerMin: view.completedInWindow * perMinute,
+      serviceMs: agent.serviceMsView as ServicePercentiles,
+      throughputPerMin: agent.windowCompleted * perMinute,
       recoveryMs: agent.recoveries > 0 ? agent.recoverySumMs / agent.recoveries : null,
       efficiency: agent.live ? round3(m.scoring.efficiency(slot)) : 0,
-      efficiencyParts: agent.live
-        ? {
-            speed: round3(m.scoring.speed(slot)),
-            consistency: round3(m.scoring.consistency(slot)),
-            success: round3(m.scoring.success(slot)),
-          }
-        : { speed: 0, consistency: 0, success: 0 },
-      byKind: view.byKind,
-      serviceHistogram: view.serviceHistogram,
+      efficiencyParts: agent.live ? efficiencyParts(m, agent, lastParts) : noParts,
+      byKind: agent.byKindView as AgentSnapshot['byKind'],
+      serviceHistogram: agent.serviceHistogramView as BucketCounts,
       joinedAt: agent.joinedAt,
       lastEventAt: agent.lastEventAt,
-    })
+    }
   }
 
   const kinds: KindSnapshot[] = kindNames.map((kind, k) => {
@@ -175,13 +179,13 @@ export function buildSnapshot(
     histograms: {
       serviceMs: {
         boundsMs: config.bucketBoundsMs,
-        counts: Array.from(totals.serviceBuckets),
+        counts: toArray(totals.serviceBuckets),
         count: totals.tasksCompleted,
         sumMs: totals.serviceSumMs,
       },
       responseMs: {
         boundsMs: config.bucketBoundsMs,
-        counts: Array.from(totals.responseBuckets),
+        counts: toArray(totals.responseBuckets),
         count: totals.tasksCompleted,
         sumMs: totals.responseSumMs,
       },
@@ -196,59 +200,103 @@ export function buildSnapshot(
 }
 
 /**
- * The parts of an agent's snapshot that change only with its own samples or a window rotation. Cached on the
- * agent, so a tick costs a percentile query only for agents that did something (snapshots are immutable, so the
- * cached objects are shared between them safely).
+ * Brings the parts of an agent's snapshot that change only with its own samples or a window rotation up to date
+ * on its record. They are cached there, so a tick costs a percentile query only for agents that did something
+ * (snapshots are immutable, so the cached objects are shared between them safely).
  */
-function agentView(ingest: Ingest, config: SwarmMonitorConfig, agent: AgentRecord): AgentView {
+function updateView(ingest: Ingest, config: SwarmMonitorConfig, agent: AgentRecord): void {
   const m = ingest.measurements
-  const cached = agent.view
-  if (cached && cached.samples === agent.samples && cached.rotations === m.rotations) return cached
   const slot = agent.slot
   const completedInWindow = m.service.count(slot)
+  const failedInWindow = m.failures.get(slot)
+  const serviceSumInWindow = m.serviceSumMs.get(slot)
+  const sameSamples = agent.viewSamples === agent.samples
+  agent.viewRotations = m.rotations
+  if (
+    sameSamples &&
+    agent.windowCompleted === completedInWindow &&
+    agent.windowFailed === failedInWindow &&
+    agent.windowServiceSumMs === serviceSumInWindow
+  ) {
+    // The windows rotated but nothing of this agent's expired (no new samples, and its window counts and sums are
+    // unchanged), so its windowed figures are the same: most agents of a large fleet after most rotations.
+    return
+  }
+  agent.windowCompleted = completedInWindow
+  agent.windowFailed = failedInWindow
+  agent.windowServiceSumMs = serviceSumInWindow
   const q = completedInWindow > 0 ? m.service.quantiles(slot, agentQs) : null
-  let byKind = cached?.byKind
-  let serviceHistogram = cached?.serviceHistogram
-  if (!cached || cached.samples !== agent.samples) {
-    byKind = {}
-    const kindNames = ingest.state.kindNames
-    for (let k = 0; k < kindNames.length; k++) {
-      const completed = m.scoring.kindCompleted(slot, k)
-      const failed = m.scoring.kindFailed(slot, k)
-      if (completed === 0 && failed === 0) continue
-      const estimated = agent.estimateRatioCount?.[k] ?? 0
-      byKind[kindNames[k]] = {
-        completed,
-        failed,
-        meanServiceMs: orNull(m.scoring.kindMeanMs(slot, k)),
-        estimateRatio: estimated > 0 ? (agent.estimateRatioSum as Float64Array)[k] / estimated : null,
-        estimated,
-      }
-    }
-    serviceHistogram = {
-      boundsMs: config.bucketBoundsMs,
-      counts: Array.from(agent.serviceBuckets),
-      count: agent.completed,
-      sumMs: agent.serviceSumMs,
+  agent.serviceMsView = {
+    p50: q ? orNull(q[0]) : null,
+    p90: q ? orNull(q[1]) : null,
+    p95: q ? orNull(q[2]) : null,
+    p99: q ? orNull(q[3]) : null,
+    mean: completedInWindow > 0 ? Math.max(0, serviceSumInWindow) / completedInWindow : null,
+  }
+  if (sameSamples) return
+  agent.viewSamples = agent.samples
+  const byKind: AgentSnapshot['byKind'] = {}
+  const kindNames = ingest.state.kindNames
+  for (let k = 0; k < kindNames.length; k++) {
+    const completed = m.scoring.kindCompleted(slot, k)
+    const failed = m.scoring.kindFailed(slot, k)
+    if (completed === 0 && failed === 0) continue
+    const estimated = agent.estimateRatioCount?.[k] ?? 0
+    byKind[kindNames[k]] = {
+      completed,
+      failed,
+      meanServiceMs: orNull(m.scoring.kindMeanMs(slot, k)),
+      estimateRatio: estimated > 0 ? (agent.estimateRatioSum as Float64Array)[k] / estimated : null,
+      estimated,
     }
   }
-  const view: AgentView = {
-    samples: agent.samples,
-    rotations: m.rotations,
-    completedInWindow,
-    failedInWindow: m.failures.get(slot),
-    serviceMs: {
-      p50: q ? orNull(q[0]) : null,
-      p90: q ? orNull(q[1]) : null,
-      p95: q ? orNull(q[2]) : null,
-      p99: q ? orNull(q[3]) : null,
-      mean: completedInWindow > 0 ? Math.max(0, m.serviceSumMs.get(slot)) / completedInWindow : null,
-    },
-    byKind: byKind as AgentView['byKind'],
-    serviceHistogram: serviceHistogram as AgentView['serviceHistogram'],
+  agent.byKindView = byKind
+  agent.serviceHistogramView = {
+    boundsMs: config.bucketBoundsMs,
+    counts: toArray(agent.serviceBuckets),
+    count: agent.completed,
+    sumMs: agent.serviceSumMs,
   }
-  agent.view = view
-  return view
+}
+
+/** A plain copy of bucket counts (Array.from over a typed array goes through the iterator, at several times the cost). */
+function toArray(counts: Float64Array): number[] {
+  const out: number[] = []
+  for (let i = 0; i < counts.length; i++) out.push(counts[i])
+  return out
+}
+
+const noParts: EfficiencyParts = { speed: 0, consistency: 0, success: 0 }
+
+/** Per session, by slot: the rounded speed, consistency and success of each agent's last efficiency parts. */
+const lastPartsBySession = new WeakMap<Ingest, Float64Array>()
+
+function lastPartsOf(ingest: Ingest): Float64Array {
+  let parts = lastPartsBySession.get(ingest)
+  if (!parts) lastPartsBySession.set(ingest, (parts = new Float64Array(ingest.measurements.scoring.capacity * 3)))
+  return parts
+}
+
+/**
+ * A live agent's rounded efficiency parts. The fleet's means move the speed of every agent a little each tick,
+ * but rounded to 3 decimals most stay the same: then the last snapshot's object is handed on (snapshots are
+ * immutable, so sharing it is safe) instead of a new one per agent per tick. The figures to compare with are
+ * kept by slot in `last`, so the comparison reads no object.
+ */
+function efficiencyParts(m: Ingest['measurements'], agent: AgentRecord, last: Float64Array): EfficiencyParts {
+  const slot = agent.slot
+  const speed = round3(m.scoring.speed(slot))
+  const consistency = round3(m.scoring.consistency(slot))
+  const success = round3(m.scoring.success(slot))
+  const at = slot * 3
+  const known = agent.efficiencyParts
+  if (known && last[at] === speed && last[at + 1] === consistency && last[at + 2] === success) return known
+  const parts = { speed, consistency, success }
+  agent.efficiencyParts = parts
+  last[at] = speed
+  last[at + 1] = consistency
+  last[at + 2] = success
+  return parts
 }
 
 function fleetPercentiles(quantile: (q: number) => number, count: number): Percentiles {

@@ -42,18 +42,27 @@ export interface AgentRecord {
   estimateRatioCount: Uint32Array | null
   /** Bumped on every completion or failure: parts of the agent's snapshot built from samples are cached on it. */
   samples: number
-  view: AgentView | null
+  /**
+   * The parts of the agent's snapshot built from its samples and the windows (see build-snapshot), kept on the
+   * record itself so a tick reads them without following a pointer per agent. Valid while `samples` is still
+   * `viewSamples` and the windows have not rotated since `viewRotations` (-1: never built).
+   */
+  viewSamples: number
+  viewRotations: number
+  windowCompleted: number
+  windowFailed: number
+  windowServiceSumMs: number
+  serviceMsView: ServicePercentiles | null
+  byKindView: Record<string, AgentKindStats> | null
+  serviceHistogramView: BucketCounts | null
+  /** The efficiency parts of the agent's last snapshot: handed on while the rounded figures stay the same. */
+  efficiencyParts: EfficiencyParts | null
 }
 
-/** Parts of an agent's snapshot that only change with its samples or a window rotation (see build-snapshot). */
-export interface AgentView {
-  samples: number
-  rotations: number
-  completedInWindow: number
-  failedInWindow: number
-  serviceMs: ServicePercentiles
-  byKind: Record<string, AgentKindStats>
-  serviceHistogram: BucketCounts
+export interface EfficiencyParts {
+  speed: number
+  consistency: number
+  success: number
 }
 
 export interface TaskRecord {
@@ -178,7 +187,15 @@ export class SwarmState {
       estimateRatioSum: null,
       estimateRatioCount: null,
       samples: 0,
-      view: null,
+      viewSamples: -1,
+      viewRotations: -1,
+      windowCompleted: 0,
+      windowFailed: 0,
+      windowServiceSumMs: 0,
+      serviceMsView: null,
+      byKindView: null,
+      serviceHistogramView: null,
+      efficiencyParts: null,
     }
   }
 
