@@ -234,14 +234,19 @@ export function createExpectedCompletion(
     initialWork.set(agentId, work)
     return work
   }
-  /** Tasks the agent holds as the call began: in flight plus queued (listed or only counted). */
-  const initialHeld = (agentId: string): number => {
+  // Tasks each agent holds (in flight plus queued, listed or only counted), this call's placements included:
+  // strategies ask for every candidate of every task, so it is one lookup once known.
+  const held = new Map<string, number>()
+  const occupancy = (agentId: string): number => {
+    let count = held.get(agentId)
+    if (count !== undefined) return count
     const agent = byId.get(agentId)
     const listed = ctx.queuedAt.get(agentId)?.length ?? 0
-    return agent ? agent.inFlight + Math.max(agent.queued, listed) : listed
+    count = agent ? agent.inFlight + Math.max(agent.queued, listed) : listed
+    held.set(agentId, count)
+    return count
   }
   const addedWork = new Map<string, number>()
-  const addedTasks = new Map<string, number>()
   const backlogMs = (agentId: string) => Math.max(0, initialWorkOf(agentId) + (addedWork.get(agentId) ?? 0))
 
   const capableBySignature = new Map<string, AgentSnapshot[]>()
@@ -297,10 +302,10 @@ export function createExpectedCompletion(
     completionMs(agent, task) {
       return backlogMs(agent.agentId) / Math.max(1, agent.capacity) + serviceMs(agent, task)
     },
-    occupancy: (agentId) => Math.max(0, initialHeld(agentId) + (addedTasks.get(agentId) ?? 0)),
+    occupancy,
     addWork(agentId, ms, tasks) {
       addedWork.set(agentId, (addedWork.get(agentId) ?? 0) + ms)
-      addedTasks.set(agentId, (addedTasks.get(agentId) ?? 0) + tasks)
+      held.set(agentId, Math.max(0, occupancy(agentId) + tasks))
     },
   }
 }
