@@ -102,6 +102,8 @@ export class SwarmState {
    * pays one lookup per event.
    */
   private readonly entries = new Map<string, TaskRecord | TaskEnd>()
+  /** The task added last while it lives (see `entry`). */
+  private lastAdded: TaskRecord | null = null
   private readonly endedRing: Array<string | undefined>
   private endedNext = 0
   private readonly taskPool: TaskRecord[] = []
@@ -201,6 +203,9 @@ export class SwarmState {
 
   /** The task's record or how it ended, in one lookup. */
   entry(taskId: string): TaskRecord | TaskEnd | undefined {
+    // Hosts name a new task several times in a row (queued, assigned, started): the last task added answers
+    // those without a lookup in a map of every live task and tombstone.
+    if (taskId === this.lastAdded?.id) return this.lastAdded
     return this.entries.get(taskId)
   }
 
@@ -212,6 +217,7 @@ export class SwarmState {
 
   addTask(task: TaskRecord): void {
     this.entries.set(task.id, task)
+    this.lastAdded = task
   }
 
   /** Live tasks (not the tombstones of ended ones). */
@@ -285,6 +291,7 @@ export class SwarmState {
 
   /** A task ends (completed, failed, cancelled): it leaves every set and count. */
   end(task: TaskRecord, how: TaskEnd): void {
+    if (this.lastAdded === task) this.lastAdded = null
     this.transition(task, null, null)
     this.entries.set(task.id, how)
     // Forget the oldest tombstone (unless its id lives again: a retry queued under the same id).
