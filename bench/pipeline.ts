@@ -24,27 +24,51 @@ function buildEvents(agents: number, tasks: number, seed: number, gapMs: number)
   const random = rng(seed)
   const events: SwarmEvent[] = []
   for (let a = 0; a < agents; a++) events.push({ type: 'agent:joined', ts: t0, agentId: `agent-${a}`, capacity: 4 })
-  const ends: Array<{ ts: number; event: SwarmEvent }> = []
+  // Completions waiting for their time, in a binary heap ordered by (ts, order of creation): the order a sorted
+  // list with stable insertion gives, without its quadratic cost (minutes at the goal's density).
+  const ends: Array<{ ts: number; seq: number; event: SwarmEvent }> = []
+  const before = (a: (typeof ends)[number], b: (typeof ends)[number]) => a.ts < b.ts || (a.ts === b.ts && a.seq < b.seq)
+  const push = (end: (typeof ends)[number]) => {
+    let i = ends.push(end) - 1
+    while (i > 0) {
+      const parent = (i - 1) >> 1
+      if (!before(ends[i], ends[parent])) break
+      ;[ends[i], ends[parent]] = [ends[parent], ends[i]]
+      i = parent
+    }
+  }
+  const pop = () => {
+    const top = ends[0]
+    const last = ends.pop()!
+    if (ends.length > 0) {
+      ends[0] = last
+      let i = 0
+      for (;;) {
+        const l = 2 * i + 1
+        const r = l + 1
+        let m = i
+        if (l < ends.length && before(ends[l], ends[m])) m = l
+        if (r < ends.length && before(ends[r], ends[m])) m = r
+        if (m === i) break
+        ;[ends[i], ends[m]] = [ends[m], ends[i]]
+        i = m
+      }
+    }
+    return top.event
+  }
   const kinds = ['plan', 'code', 'test', 'review']
   for (let i = 0; i < tasks; i++) {
     const ts = t0 + i * gapMs
     const agentId = `agent-${i % agents}`
     const taskId = `task-${i}`
-    while (ends.length > 0 && ends[0].ts <= ts) events.push(ends.shift()!.event)
+    while (ends.length > 0 && ends[0].ts <= ts) events.push(pop())
     events.push({ type: 'task:queued', ts, taskId, kind: kinds[i & 3] })
     events.push({ type: 'task:assigned', ts, taskId, agentId })
     events.push({ type: 'task:started', ts, taskId, agentId })
     const serviceMs = 1 + Math.floor(random() * 999)
-    const end = {
-      ts: ts + serviceMs,
-      event: { type: 'task:completed', ts: ts + serviceMs, taskId, agentId } as SwarmEvent,
-    }
-    // Keep `ends` sorted by time (insertion from the back: most ends are late).
-    let k = ends.length
-    while (k > 0 && ends[k - 1].ts > end.ts) k--
-    ends.splice(k, 0, end)
+    push({ ts: ts + serviceMs, seq: i, event: { type: 'task:completed', ts: ts + serviceMs, taskId, agentId } })
   }
-  for (const e of ends) events.push(e.event)
+  while (ends.length > 0) events.push(pop())
   return events
 }
 
@@ -78,9 +102,11 @@ function promClientRun(events: SwarmEvent[], kind: 'summary' | 'histogram'): num
 
 /**
  * One tick with `agents` agents, of which `share` completed a task since the last tick (the rest keep their cached
- * figures until the window rotates): the median and the fastest of 15 ticks, in ms.
+ * figures until the window rotates): the median, mean and fastest of 15 ticks, in ms, after 5 ticks of warm-up (the
+ * JIT, and the garbage of 10,000 joins and 30,000 tasks of setup collected). The mean carries the garbage
+ * collection of the retained snapshots and the ticks where windows rotate.
  */
-function tickMs(agents: number, share: number): { medianMs: number; minMs: number } {
+function tickMs(agents: number, share: number): { medianMs: number; meanMs: number; minMs: number } {
   const events$ = new Subject<SwarmEvent>()
   const session = createSwarmMonitor({ capacity: agents, tickMs: 1000 }).connect(events$, { start: 'immediate' })
   let ts = t0
@@ -98,19 +124,21 @@ function tickMs(agents: number, share: number): { medianMs: number; minMs: numbe
     }
   }
   feed(3)
+  const warmUp = 5
   const times: number[] = []
-  for (let i = 0; i < 15; i++) {
+  for (let i = 0; i < warmUp + 15; i++) {
     ts += 1000
     // New samples for `share` of the agents since the last tick, then time the event that crosses the boundary.
     feed(1, share, i)
     ts = Math.ceil((ts + 1000) / 1000) * 1000
     const t = performance.now()
     events$.next({ type: 'queue:depth', ts, depth: 0 })
-    times.push(performance.now() - t)
+    if (i >= warmUp) times.push(performance.now() - t)
   }
   session.dispose()
+  const meanMs = times.reduce((sum, t) => sum + t, 0) / times.length
   times.sort((a, b) => a - b)
-  return { medianMs: times[times.length >> 1], minMs: times[0] }
+  return { medianMs: times[times.length >> 1], meanMs, minMs: times[0] }
 }
 
 export const pipeline: Benchmark = {
@@ -182,6 +210,7 @@ export const pipeline: Benchmark = {
       completionsVsPromHistogram: results[0].completionsPerSec / results[3].completionsPerSec,
       eventsPerSecVsGoal: eventsPerSec / 1_000_000,
       tick10kVsGoal: ticks[1].medianMs / 10,
+      tick10kOnePercentVsGoal: ticks[3].medianMs / 10,
     }
     if (!json) {
       process.stdout.write(
@@ -192,7 +221,7 @@ export const pipeline: Benchmark = {
         `\none tick (snapshot, analysis, placement, rebalancer) with the given share of agents having new samples:\n\n${table(ticks)}`,
       )
       process.stdout.write(
-        `\nratios: completions/s ${ratios.completionsVsPromSummary.toFixed(1)}x prom-client Summary, ${ratios.completionsVsPromHistogram.toFixed(1)}x Histogram; events/s ${ratios.eventsPerSecVsGoal.toFixed(2)}x the 1M/s goal; 10k-agent tick ${ratios.tick10kVsGoal.toFixed(2)}x the 10 ms budget\n`,
+        `\nratios: completions/s ${ratios.completionsVsPromSummary.toFixed(1)}x prom-client Summary, ${ratios.completionsVsPromHistogram.toFixed(1)}x Histogram; events/s ${ratios.eventsPerSecVsGoal.toFixed(2)}x the 1M/s goal; 10k-agent tick (median) ${ratios.tick10kVsGoal.toFixed(2)}x the 10 ms budget with every agent having new samples, ${ratios.tick10kOnePercentVsGoal.toFixed(2)}x with 1%\n`,
       )
     }
     return { machine: machine(), versions: versions(['rxjs', 'zod', 'prom-client']), results, ticks, ratios }
