@@ -102,7 +102,7 @@ function promClientRun(events: SwarmEvent[], kind: 'summary' | 'histogram'): num
 
 /**
  * One tick with `agents` agents, of which `share` completed a task since the last tick (the rest keep their cached
- * figures until the window rotates): the median, mean and fastest of 15 ticks, in ms, after 5 ticks of warm-up (the
+ * figures until the window rotates): the median, mean and fastest of 15 ticks, in ms, after 10 ticks of warm-up (the
  * JIT, and the garbage of 10,000 joins and 30,000 tasks of setup collected). The mean carries the garbage
  * collection of the retained snapshots and the ticks where windows rotate.
  */
@@ -124,7 +124,7 @@ function tickMs(agents: number, share: number): { medianMs: number; meanMs: numb
     }
   }
   feed(3)
-  const warmUp = 5
+  const warmUp = 10
   const times: number[] = []
   for (let i = 0; i < warmUp + 15; i++) {
     ts += 1000
