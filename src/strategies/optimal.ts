@@ -263,8 +263,8 @@ function placeJustInTime(
   const batch: Array<{ task: PendingTask; agent: AgentSnapshot; startMs: number }> = []
   // Per set of capable agents (tasks with the same requirements share one), the measured ones with room, by when
   // their first slot frees. A task's scan stops once even its fastest capable agent could not beat the best
-  // finish found, and a set whose first slot frees beyond the horizon is skipped: a call looks at the agents that
-  // are free soonest, not the whole fleet for every task.
+  // finish found (and after `scanPerTask` agents): a call looks at the agents that are free soonest, not the whole
+  // fleet for every task.
   const queues = new Map<readonly AgentSnapshot[], Plan[]>()
   const queuesOf = new Map<Plan, Plan[][]>()
   const queueFor = (capable: readonly AgentSnapshot[]): Plan[] => {
