@@ -65,13 +65,12 @@ function flaggedAgents(
 ): Flagged {
   const key = JSON.stringify([serviceOptions, errorOptions])
   let flagged = flaggedByState.get(state)
+  if (flagged && flagged.key === key && flagged.advances === state.advances) return flagged
   let agentIds: Iterable<string> = state.changed
   if (!flagged || flagged.key !== key || flagged.advances !== state.advances - 1) {
     flagged = { key, advances: state.advances, service: new Map(), errorRate: new Map() }
     flaggedByState.set(state, flagged)
     agentIds = state.series.keys()
-  } else if (flagged.advances === state.advances) {
-    return flagged
   }
   flagged.advances = state.advances
   for (const agentId of agentIds) {
