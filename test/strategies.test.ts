@@ -335,6 +335,22 @@ describe('optimal, just in time', () => {
     expect(createStrategy('optimal').place(later)).toEqual([])
   })
 
+  it('takes the longest task first, but lets a short one that has waited long go ahead', () => {
+    const at = (smallQueuedAt: number) =>
+      context({
+        agents: [{ id: 'a', completed: 5, ratios: { w: 1 } }],
+        now: 10_000,
+        unassigned: [
+          task('big', { kind: 'w', estimatedMs: 4000, queuedAt: 10_000 }),
+          task('small', { kind: 'w', estimatedMs: 300, queuedAt: smallQueuedAt }),
+        ],
+      })
+    // Queued together: big first; small would start after it, beyond the horizon.
+    expect(byTask(createStrategy('optimal').place(at(10_000)))).toEqual({ big: 'a' })
+    // small has waited 10 s: half of that counts toward its size (5300 > 4000), so it goes first.
+    expect(byTask(createStrategy('optimal').place(at(0)))).toEqual({ small: 'a' })
+  })
+
   it('counts what remains of the tasks an agent is running', () => {
     const at = (startedAt: number) =>
       context({
