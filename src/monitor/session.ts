@@ -224,41 +224,41 @@ export class MonitorSession implements SwarmSession {
     this.schedulePlacement(now)
     const state = this.ingest.state
     if (state.unassigned.size === 0 || !hasOpenSlot(state.agents.values())) return
+    // A snapshot of this moment for the strategy alone (not published, not analysed): measurements a tick old
+    // would keep an agent that just finished its first task unmeasured for the rest of the tick.
+    this.exclusively(() => this.placeAndRebalance(this.snapshotAt(now, this.seq), now, false))
+  }
+
+  /**
+   * Run a tick or a placement pass with ingest held: events that arrive meanwhile (a host that answers apply()
+   * synchronously) are applied after it, in order.
+   */
+  private exclusively(work: () => void): void {
     this.ticking = true
     try {
-      // A snapshot of this moment for the strategy alone (not published, not analysed): measurements a tick old
-      // would keep an agent that just finished its first task unmeasured for the rest of the tick.
-      const snapshot = buildSnapshot(
-        this.ingest,
-        this.config,
-        now,
-        this.seq,
-        this.reassignmentsEmitted,
-        this.definitions,
-      )
-      this.placeAndRebalance(snapshot, now, false)
+      work()
     } finally {
       this.ticking = false
     }
     while (this.deferred.length > 0 && !this.ticking) this.onEvent(this.deferred.shift(), false)
   }
 
+  private snapshotAt(at: number, seq: number): SwarmSnapshot {
+    return buildSnapshot(this.ingest, this.config, at, seq, this.reassignmentsEmitted, this.definitions)
+  }
+
   // --- ticks ------------------------------------------------------------------------------------------------------
 
   /** Build the snapshot at `at`, analyse it, place and rebalance, emit. */
   private tick(at: number): void {
-    this.ticking = true
-    try {
+    this.exclusively(() => {
       this.nextTickAt = at + this.config.tickMs
       this.measurements.advanceTo(at)
       this.ingest.expireUnanswered(at)
       this.refusedSinceTick.clear()
       this.schedulePlacement(at)
       this.placeAndRebalance(this.publishAt(at), at, true)
-    } finally {
-      this.ticking = false
-    }
-    while (this.deferred.length > 0 && !this.ticking) this.onEvent(this.deferred.shift(), false)
+    })
   }
 
   /**
@@ -266,14 +266,7 @@ export class MonitorSession implements SwarmSession {
    * new this tick. Returns the published snapshot.
    */
   private publishAt(at: number): SwarmSnapshot {
-    const snapshot = buildSnapshot(
-      this.ingest,
-      this.config,
-      at,
-      this.seq++,
-      this.reassignmentsEmitted,
-      this.definitions,
-    )
+    const snapshot = this.snapshotAt(at, this.seq++)
     const findings = this.analyse(snapshot)
     this.latest = snapshot
     this.historyRing.push(snapshot)

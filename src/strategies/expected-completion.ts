@@ -1,5 +1,5 @@
 import type { Reassignment } from '../model/reassignment.js'
-import type { AgentSnapshot } from '../model/snapshot.js'
+import type { AgentKindStats, AgentSnapshot } from '../model/snapshot.js'
 import type { PendingTask, PlacementContext, RunningTask } from '../model/strategy.js'
 
 /**
@@ -125,10 +125,10 @@ export function createExpectedCompletion(
     let count = 0
     for (const kind in agent.byKind) {
       const stats = agent.byKind[kind]
-      const n = stats.estimated ?? 0
-      if (stats.estimateRatio == null || !(n > 0) || !Number.isFinite(stats.estimateRatio)) continue
-      sum += stats.estimateRatio * n
-      count += n
+      const kindRatio = usableRatio(stats)
+      if (kindRatio === null) continue
+      sum += kindRatio * (stats.estimated as number)
+      count += stats.estimated as number
     }
     ratio = count > 0 ? sum / count : null
     ownRatios.set(agent, ratio)
@@ -145,12 +145,11 @@ export function createExpectedCompletion(
         if (own === null) continue
         overall.push(own)
         for (const k in agent.byKind) {
-          const stats = agent.byKind[k]
-          if (stats.estimateRatio == null || !((stats.estimated ?? 0) > 0) || !Number.isFinite(stats.estimateRatio))
-            continue
+          const kindRatio = usableRatio(agent.byKind[k])
+          if (kindRatio === null) continue
           let list = byKind.get(k)
           if (!list) byKind.set(k, (list = []))
-          list.push(stats.estimateRatio)
+          list.push(kindRatio)
         }
       }
       const overallMedian = median(overall)
@@ -169,8 +168,8 @@ export function createExpectedCompletion(
     let ratio = perKind.get(kind)
     if (ratio !== undefined) return ratio
     const stats = kind === null ? undefined : agent.byKind[kind]
-    if (stats?.estimateRatio != null && (stats.estimated ?? 0) > 0 && Number.isFinite(stats.estimateRatio))
-      ratio = stats.estimateRatio
+    const forKind = stats ? usableRatio(stats) : null
+    if (forKind !== null) ratio = forKind
     else {
       const own = ownRatio(agent)
       // Without a ratio of its own: the fleet's, scaled by how the agent's raw times compare with the fleet's.
@@ -352,6 +351,12 @@ export function totalExpectedCompletionMs(
 export function placementGainMs(model: ExpectedCompletionModel, task: PendingTask, chosenCompletionMs: number): number {
   const mean = model.meanCompletionMs(task)
   return mean === null ? 0 : mean - chosenCompletionMs
+}
+
+/** The kind's estimate ratio when it rests on at least one sample and is finite; else null. */
+function usableRatio(stats: AgentKindStats): number | null {
+  const ratio = stats.estimateRatio
+  return ratio != null && (stats.estimated ?? 0) > 0 && Number.isFinite(ratio) ? ratio : null
 }
 
 function median(values: readonly number[] | undefined): number | null {

@@ -252,8 +252,9 @@ function placeJustInTime(
       shortestFirst ??= [...pending].sort((a, b) => sizeOf(a) - sizeOf(b))
       const probe = shortestFirst.find((task) => !taken.has(task.taskId) && canRun(agent, task))
       if (!probe) break
-      place(probe, agent, model.serviceMs(agent, probe))
-      model.addWork(agent.agentId, model.serviceMs(agent, probe), 1)
+      const serviceMs = model.serviceMs(agent, probe)
+      place(probe, agent, serviceMs)
+      model.addWork(agent.agentId, serviceMs, 1)
     }
   }
 

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util'
 import { compareStrategies, comparisonTableRows, formatTable } from '../../sim/compare-strategies.js'
 import { scenarioNames } from '../../sim/scenarios.js'
 import { type CliCommand, usageError } from '../command.js'
-import { parsePlaceEveryMs, parseSeed } from './simulate.js'
+import { parseRunOptions } from './simulate.js'
 
 const usage = `Usage: swarm-perf compare --scenario <name> [--seed N] [--place-every-ms N] [--json]
 
@@ -46,18 +46,9 @@ export const compare: CliCommand = {
         `unknown scenario '${values.scenario}'; expected one of ${scenarioNames.join(', ')}`,
         usage,
       )
-    const seed = parseSeed(values.seed)
-    if (seed === null)
-      return usageError(io, 'compare', `--seed must be a non-negative integer, got '${values.seed}'`, usage)
-    const placeEveryMs = parsePlaceEveryMs(values['place-every-ms'])
-    if (placeEveryMs === null)
-      return usageError(
-        io,
-        'compare',
-        `--place-every-ms must be a positive number of ms, got '${values['place-every-ms']}'`,
-        usage,
-      )
-    const rows = compareStrategies({ scenario: values.scenario, seed, placeEveryMs })
+    const run = parseRunOptions(values)
+    if ('error' in run) return usageError(io, 'compare', run.error, usage)
+    const rows = compareStrategies({ scenario: values.scenario, seed: run.seed, placeEveryMs: run.placeEveryMs })
     const clean = rows.every((r) => r.tasksLost === 0 && r.tasksDuplicated === 0)
     if (values.json) {
       const runs = rows.map(({ wallMs: _wallMs, ...r }) => r)

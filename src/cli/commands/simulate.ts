@@ -27,17 +27,27 @@ Options:
 Exit codes: 0 every task completed once; 1 tasks lost or done twice; 2 bad usage.
 `
 
-/** Parse --place-every-ms: a positive number of ms, or null when malformed. */
-export function parsePlaceEveryMs(text: string | undefined): number | null | undefined {
-  if (text === undefined) return undefined
-  const ms = Number(text)
-  return text.trim() !== '' && Number.isFinite(ms) && ms > 0 ? ms : null
-}
-
 /** Parse a non-negative integer seed, or null. */
 export function parseSeed(text: string | undefined): number | null | undefined {
   if (text === undefined) return undefined
   return /^\d+$/.test(text) && Number(text) <= 0xffffffff ? Number(text) : null
+}
+
+/**
+ * The run options simulate and compare share: `--seed` and `--place-every-ms` (a positive number of ms), each
+ * undefined when not given; or what is wrong with them.
+ */
+export function parseRunOptions(values: {
+  seed?: string
+  'place-every-ms'?: string
+}): { seed?: number; placeEveryMs?: number } | { error: string } {
+  const seed = parseSeed(values.seed)
+  if (seed === null) return { error: `--seed must be a non-negative integer, got '${values.seed}'` }
+  const every = values['place-every-ms']
+  const placeEveryMs = every === undefined ? undefined : Number(every)
+  if (placeEveryMs !== undefined && !(every?.trim() !== '' && Number.isFinite(placeEveryMs) && placeEveryMs > 0))
+    return { error: `--place-every-ms must be a positive number of ms, got '${every}'` }
+  return { seed, placeEveryMs }
 }
 
 export const simulate: CliCommand = {
@@ -84,17 +94,9 @@ export const simulate: CliCommand = {
         `unknown strategy '${strategy}'; expected one of ${strategyNames.join(', ')}`,
         usage,
       )
-    const seed = parseSeed(values.seed)
-    if (seed === null)
-      return usageError(io, 'simulate', `--seed must be a non-negative integer, got '${values.seed}'`, usage)
-    const placeEveryMs = parsePlaceEveryMs(values['place-every-ms'])
-    if (placeEveryMs === null)
-      return usageError(
-        io,
-        'simulate',
-        `--place-every-ms must be a positive number of ms, got '${values['place-every-ms']}'`,
-        usage,
-      )
+    const run = parseRunOptions(values)
+    if ('error' in run) return usageError(io, 'simulate', run.error, usage)
+    const { seed, placeEveryMs } = run
     let summary: ReturnType<typeof summarizeRun>
     try {
       summary = summarizeRun(
