@@ -51,3 +51,41 @@ describe('validateEvent', () => {
     expect(isSwarmError(result) && result.message).toMatch(/^'task:completed' event rejected: durationMs: /)
   })
 })
+
+/** What validation gave before the fast path: zod alone, its first issue as the error. */
+function zodOnly(input: unknown) {
+  const result = swarmEventSchema.safeParse(input)
+  if (result.success) return result.data
+  const issue = result.error.issues[0]
+  const path = issue.path.join('.')
+  const type =
+    typeof input === 'object' && input !== null && typeof (input as { type?: unknown }).type === 'string'
+      ? `'${(input as { type: string }).type}' `
+      : ''
+  return {
+    code: 'EVENT_SCHEMA',
+    message: `${type}event rejected: ${path ? `${path}: ` : ''}${issue.message}`,
+    ...(path ? { path } : {}),
+    event: input,
+  }
+}
+
+describe('validateEvent fast path', () => {
+  it('gives what zod alone gives: the same event, or the same code, message and path (property)', () => {
+    fc.assert(
+      fc.property(taskEvent, (input) => {
+        const ours = validateEvent(input)
+        const zods = zodOnly(input)
+        if ('code' in zods) expect(ours).toEqual(zods)
+        // zod hands back a copy without unknown keys; the fast path hands back the event as sent.
+        else expect(ours).toMatchObject(zods)
+      }),
+      { numRuns: 5000 },
+    )
+  })
+
+  it('hands back the event as sent when it passes', () => {
+    const input = { type: 'task:started', ts: 5, taskId: 't', agentId: 'a' }
+    expect(validateEvent(input)).toBe(input)
+  })
+})

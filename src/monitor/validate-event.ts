@@ -22,25 +22,37 @@ const optStrings = (v: unknown): boolean => {
 // biome-ignore lint/suspicious/noExplicitAny: the checks read fields of an unknown object
 type Loose = Record<string, any>
 
-const fastChecks: Record<string, (e: Loose) => boolean> = {
-  'task:queued': (e) =>
-    isId(e.taskId) &&
-    optString(e.kind) &&
-    optStrings(e.requiredCapabilities) &&
-    optFinite(e.priority) &&
-    optNonNegative(e.estimatedMs),
-  'task:assigned': (e) => isId(e.taskId) && isId(e.agentId),
-  'task:started': (e) => isId(e.taskId) && isId(e.agentId),
-  'task:completed': (e) => isId(e.taskId) && isId(e.agentId) && optNonNegative(e.durationMs),
-  'task:failed': (e) => isId(e.taskId) && isId(e.agentId) && optString(e.error),
+/**
+ * Whether a task event passes its schema, by hand: a switch on the type (no lookup of a check per event), the
+ * fields the type has checked in place. Any other type, or a task event that fails, goes to zod.
+ */
+function passesFast(e: Loose): boolean {
+  switch (e.type) {
+    case 'task:assigned':
+    case 'task:started':
+      return isTs(e.ts) && isId(e.taskId) && isId(e.agentId)
+    case 'task:completed':
+      return isTs(e.ts) && isId(e.taskId) && isId(e.agentId) && optNonNegative(e.durationMs)
+    case 'task:queued':
+      return (
+        isTs(e.ts) &&
+        isId(e.taskId) &&
+        optString(e.kind) &&
+        optStrings(e.requiredCapabilities) &&
+        optFinite(e.priority) &&
+        optNonNegative(e.estimatedMs)
+      )
+    case 'task:failed':
+      return isTs(e.ts) && isId(e.taskId) && isId(e.agentId) && optString(e.error)
+    default:
+      return false
+  }
 }
 
 /** The event as a SwarmEvent, or the reason it is not one (code EVENT_SCHEMA, path of the first wrong field). */
 export function validateEvent(input: unknown): SwarmEvent | SwarmError {
-  if (typeof input === 'object' && input !== null && !Array.isArray(input)) {
-    const loose = input as Loose
-    const check = fastChecks[loose.type]
-    if (check !== undefined && isTs(loose.ts) && check(loose)) return input as SwarmEvent
+  if (typeof input === 'object' && input !== null && !Array.isArray(input) && passesFast(input as Loose)) {
+    return input as SwarmEvent
   }
   const result = swarmEventSchema.safeParse(input)
   if (result.success) return result.data
