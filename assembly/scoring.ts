@@ -17,6 +17,11 @@ let successPtr: usize = 0
 let efficiencyPtr: usize = 0
 // Per kind: the fleet's mean service ms over live agents (output of scoreAgents).
 let fleetMeanPtr: usize = 0
+// Staging for a batch of completions written by the host side: slot (u32), kind (u32), service ms (f64) each.
+const BATCH_CAPACITY: i32 = 4096
+let batchSlotsPtr: usize = 0
+let batchKindsPtr: usize = 0
+let batchValuesPtr: usize = 0
 
 function alloc64(n: i32): usize {
   const bytes = <usize>n << 3
@@ -41,7 +46,24 @@ export function scoringInit(capacity: i32, kindCapacity: i32): i32 {
   successPtr = alloc64(capacity)
   efficiencyPtr = alloc64(capacity)
   fleetMeanPtr = alloc64(kindCapacity)
-  return (cells * 4 + capacity * 6 + kindCapacity) * 8
+  // Two u32 arrays in the space of one f64 array.
+  batchSlotsPtr = alloc64(BATCH_CAPACITY)
+  batchKindsPtr = batchSlotsPtr + ((<usize>BATCH_CAPACITY) << 2)
+  batchValuesPtr = alloc64(BATCH_CAPACITY)
+  return (cells * 4 + capacity * 6 + kindCapacity + BATCH_CAPACITY * 2) * 8
+}
+
+export function scoringBatchCapacity(): i32 {
+  return BATCH_CAPACITY
+}
+export function scoringBatchSlotsPtr(): usize {
+  return batchSlotsPtr
+}
+export function scoringBatchKindsPtr(): usize {
+  return batchKindsPtr
+}
+export function scoringBatchValuesPtr(): usize {
+  return batchValuesPtr
 }
 
 export function scoringCountPtr(): usize {
@@ -80,6 +102,18 @@ export function scoringRecordCompletion(slot: i32, kind: i32, serviceMs: f64): v
   store<f64>(countPtr + off, load<f64>(countPtr + off) + 1.0)
   store<f64>(sumPtr + off, load<f64>(sumPtr + off) + serviceMs)
   store<f64>(sumSqPtr + off, load<f64>(sumSqPtr + off) + serviceMs * serviceMs)
+}
+
+/** The first `n` completions of the staging batch, in order, as scoringRecordCompletion would record them one by one. */
+export function scoringRecordBatch(n: i32): void {
+  for (let i: i32 = 0; i < n; i++) {
+    const at = (<usize>i) << 2
+    scoringRecordCompletion(
+      load<u32>(batchSlotsPtr + at),
+      load<u32>(batchKindsPtr + at),
+      load<f64>(batchValuesPtr + ((<usize>i) << 3)),
+    )
+  }
 }
 
 export function scoringRecordFailure(slot: i32, kind: i32): void {

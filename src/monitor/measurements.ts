@@ -7,8 +7,9 @@ const batchSize = 4096
 
 /**
  * Every kernel a session records into, and the batches in front of them. Service times go to the per-agent
- * engine in batches of (slot, value) pairs: one boundary crossing per batch, no allocation per value. A batch
- * never spans a sub-window boundary: `advanceTo` flushes before it rotates.
+ * engine, the per-kind and fleet engines and the scoring kernel in batches of (slot, kind, value): one boundary
+ * crossing per batch and kernel, no allocation per value. A batch never spans a sub-window boundary: `advanceTo`
+ * flushes before it rotates. Anything that reads a kernel flushes first.
  */
 export class Measurements {
   readonly service: PercentileEngine
@@ -75,7 +76,6 @@ export class Measurements {
     this.batchValues[this.batchLength++] = serviceMs
     if (this.batchLength === batchSize) this.flushService()
     this.serviceSumMs.add(slot, serviceMs)
-    this.scoring.recordCompletion(slot, kindIndex, serviceMs)
   }
 
   recordResponse(responseMs: number): void {
@@ -98,6 +98,7 @@ export class Measurements {
     this.service.recordBatch(this.batchSlots, this.batchValues, this.batchLength)
     this.kinds.recordBatch(this.batchKinds, this.batchValues, this.batchLength)
     this.fleetService.recordBatch(this.zeroSlots, this.batchValues, this.batchLength)
+    this.scoring.recordCompletions(this.batchSlots, this.batchKinds, this.batchValues, this.batchLength)
     this.batchLength = 0
   }
 

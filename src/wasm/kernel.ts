@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs'
 import { instantiateSync } from '@assemblyscript/loader'
 
 /** The ABI version this file was written against (assembly/index.ts ABI_VERSION). */
-const expectedAbiVersion = 1
+const expectedAbiVersion = 2
 
 const wasmUrl = new URL('../../build/swarm-perf.wasm', import.meta.url)
 
@@ -77,6 +77,11 @@ interface ScoringExports {
   scoringEfficiencyPtr(): number
   scoringFleetMeanPtr(): number
   scoringRecordCompletion(slot: number, kind: number, serviceMs: number): void
+  scoringBatchCapacity(): number
+  scoringBatchSlotsPtr(): number
+  scoringBatchKindsPtr(): number
+  scoringBatchValuesPtr(): number
+  scoringRecordBatch(count: number): void
   scoringRecordFailure(slot: number, kind: number): void
   scoringResetSlot(slot: number): void
   scoreAgents(
@@ -101,6 +106,11 @@ export interface ScoringKernel {
   readonly capacity: number
   readonly kinds: number
   recordCompletion(slot: number, kind: number, serviceMs: number): void
+  /**
+   * The first `count` completions of the arrays, in order, as `recordCompletion` one by one would record them,
+   * crossing into WASM once per staging batch instead of once per completion.
+   */
+  recordCompletions(slots: Uint32Array, kinds: Uint32Array, valuesMs: Float64Array, count: number): void
   recordFailure(slot: number, kind: number): void
   /** Forget a slot so another agent can use it. */
   resetSlot(slot: number): void
@@ -154,6 +164,10 @@ export function createScoringKernel(capacity: number, kinds: number): ScoringKer
   const success = view(pointers.success, capacity)
   const efficiency = view(pointers.efficiency, capacity)
   const fleetMean = view(pointers.fleetMean, kinds)
+  const batchCapacity = kernel.scoringBatchCapacity()
+  const batchSlots = new Uint32Array(memory, kernel.scoringBatchSlotsPtr(), batchCapacity)
+  const batchKinds = new Uint32Array(memory, kernel.scoringBatchKindsPtr(), batchCapacity)
+  const batchValues = new Float64Array(memory, kernel.scoringBatchValuesPtr(), batchCapacity)
   const k = () => {
     if (!kernel) throw new Error('swarm-perf: scoring kernel used after dispose()')
     return kernel
@@ -162,6 +176,16 @@ export function createScoringKernel(capacity: number, kinds: number): ScoringKer
     capacity,
     kinds,
     recordCompletion: (slot, kind, serviceMs) => k().scoringRecordCompletion(slot, kind, serviceMs),
+    recordCompletions: (slots, kindIndexes, valuesMs, count) => {
+      const kernelNow = k()
+      for (let from = 0; from < count; from += batchCapacity) {
+        const n = Math.min(batchCapacity, count - from)
+        batchSlots.set(slots.subarray(from, from + n))
+        batchKinds.set(kindIndexes.subarray(from, from + n))
+        batchValues.set(valuesMs.subarray(from, from + n))
+        kernelNow.scoringRecordBatch(n)
+      }
+    },
     recordFailure: (slot, kind) => k().scoringRecordFailure(slot, kind),
     resetSlot: (slot) => k().scoringResetSlot(slot),
     setLive: (slot, isLive) => {
