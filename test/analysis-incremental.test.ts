@@ -100,11 +100,13 @@ function fromScratch(session: unknown, at: number, reassignments: number): Swarm
     'byKindView',
     'serviceHistogramView',
     'efficiencyParts',
+    'snapshotView',
   ] as const
   const saved = [...s.ingest.state.agents.values()].map((agent) => {
     const kept = Object.fromEntries(cacheFields.map((f) => [f, agent[f]]))
     agent.viewSamples = -1
     agent.efficiencyParts = null
+    agent.snapshotView = null
     return [agent, kept] as const
   })
   const built = buildSnapshot(s.ingest, s.config, at, 0, reassignments, s.definitions)

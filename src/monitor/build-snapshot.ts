@@ -73,31 +73,7 @@ export function buildSnapshot(
     windowFailed += agent.windowFailed
     tasksQueued += agent.queued
     tasksInFlight += agent.inFlight
-    const finished = agent.completed + agent.failed
-    const slot = agent.slot
-    agents[index++] = {
-      agentId: agent.id,
-      slot,
-      state: !agent.live ? 'left' : agent.inFlight > 0 ? 'busy' : 'idle',
-      role: agent.role,
-      capabilities: agent.capabilities,
-      capacity: agent.capacity,
-      inFlight: agent.inFlight,
-      queued: agent.queued,
-      load: agent.live ? (agent.inFlight + agent.queued) / agent.capacity : 0,
-      tasksCompleted: agent.completed,
-      tasksFailed: agent.failed,
-      successRate: finished > 0 ? agent.completed / finished : 1,
-      serviceMs: agent.serviceMsView as ServicePercentiles,
-      throughputPerMin: agent.windowCompleted * perMinute,
-      recoveryMs: agent.recoveries > 0 ? agent.recoverySumMs / agent.recoveries : null,
-      efficiency: agent.live ? round3(m.scoring.efficiency(slot)) : 0,
-      efficiencyParts: agent.live ? efficiencyParts(m, agent, lastParts) : noParts,
-      byKind: agent.byKindView as AgentSnapshot['byKind'],
-      serviceHistogram: agent.serviceHistogramView as BucketCounts,
-      joinedAt: agent.joinedAt,
-      lastEventAt: agent.lastEventAt,
-    }
+    agents[index++] = agentView(agent, agent.windowCompleted * perMinute, m, lastParts)
   }
 
   const kinds: KindSnapshot[] = kindNames.map((kind, k) => {
@@ -264,6 +240,80 @@ function toArray(counts: Float64Array): number[] {
   const out: number[] = []
   for (let i = 0; i < counts.length; i++) out.push(counts[i])
   return out
+}
+
+/**
+ * The agent's entry in the snapshot. Most agents of a large fleet are as they were at the last tick (no event of
+ * theirs, the same windowed figures, the same rounded efficiency): then the last snapshot's object is handed on
+ * (snapshots are immutable, so sharing it is safe), which spares building, and later collecting, an object per
+ * agent per tick. The comparison reads every field the entry is built from, so the entry is always what a build
+ * from scratch gives.
+ */
+function agentView(
+  agent: AgentRecord,
+  throughputPerMin: number,
+  m: Ingest['measurements'],
+  lastParts: Float64Array,
+): AgentSnapshot {
+  const slot = agent.slot
+  const live = agent.live
+  const inFlight = agent.inFlight
+  const queued = agent.queued
+  const state = !live ? 'left' : inFlight > 0 ? 'busy' : 'idle'
+  const efficiency = live ? round3(m.scoring.efficiency(slot)) : 0
+  const parts = live ? efficiencyParts(m, agent, lastParts) : noParts
+  const recoveryMs = agent.recoveries > 0 ? agent.recoverySumMs / agent.recoveries : null
+  const known = agent.snapshotView
+  if (
+    known !== null &&
+    known.state === state &&
+    known.inFlight === inFlight &&
+    known.queued === queued &&
+    known.capacity === agent.capacity &&
+    known.tasksCompleted === agent.completed &&
+    known.tasksFailed === agent.failed &&
+    known.throughputPerMin === throughputPerMin &&
+    known.efficiency === efficiency &&
+    known.efficiencyParts === parts &&
+    known.serviceMs === agent.serviceMsView &&
+    known.byKind === agent.byKindView &&
+    known.serviceHistogram === agent.serviceHistogramView &&
+    known.recoveryMs === recoveryMs &&
+    known.lastEventAt === agent.lastEventAt &&
+    known.joinedAt === agent.joinedAt &&
+    known.role === agent.role &&
+    known.capabilities === agent.capabilities &&
+    known.slot === slot &&
+    known.agentId === agent.id
+  ) {
+    return known
+  }
+  const finished = agent.completed + agent.failed
+  const view: AgentSnapshot = {
+    agentId: agent.id,
+    slot,
+    state,
+    role: agent.role,
+    capabilities: agent.capabilities,
+    capacity: agent.capacity,
+    inFlight,
+    queued,
+    load: live ? (inFlight + queued) / agent.capacity : 0,
+    tasksCompleted: agent.completed,
+    tasksFailed: agent.failed,
+    successRate: finished > 0 ? agent.completed / finished : 1,
+    serviceMs: agent.serviceMsView as ServicePercentiles,
+    throughputPerMin,
+    recoveryMs,
+    efficiency,
+    efficiencyParts: parts,
+    byKind: agent.byKindView as AgentSnapshot['byKind'],
+    serviceHistogram: agent.serviceHistogramView as BucketCounts,
+    joinedAt: agent.joinedAt,
+    lastEventAt: agent.lastEventAt,
+  }
+  agent.snapshotView = view
+  return view
 }
 
 const noParts: EfficiencyParts = { speed: 0, consistency: 0, success: 0 }

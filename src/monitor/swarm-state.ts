@@ -1,4 +1,4 @@
-import type { AgentKindStats, BucketCounts, ServicePercentiles } from '../model/snapshot.js'
+import type { AgentKindStats, AgentSnapshot, BucketCounts, ServicePercentiles } from '../model/snapshot.js'
 
 /**
  * Who is doing what: the bookkeeping of agents and tasks that events change. No measurement lives here (that is
@@ -57,6 +57,8 @@ export interface AgentRecord {
   serviceHistogramView: BucketCounts | null
   /** The efficiency parts of the agent's last snapshot: handed on while the rounded figures stay the same. */
   efficiencyParts: EfficiencyParts | null
+  /** The agent's entry in the last snapshot: handed on while every figure in it is the same (null: none yet). */
+  snapshotView: AgentSnapshot | null
 }
 
 export interface EfficiencyParts {
@@ -198,6 +200,7 @@ export class SwarmState {
       byKindView: null,
       serviceHistogramView: null,
       efficiencyParts: null,
+      snapshotView: null,
     }
   }
 
