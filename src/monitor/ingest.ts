@@ -275,6 +275,7 @@ export class Ingest {
     task.queuedAt = ts
     task.state = 'unassigned'
     task.agentId = null
+    task.holder = null
     task.assignedAt = null
     task.startedAt = null
     task.placedAt = null
@@ -332,17 +333,27 @@ export class Ingest {
         'taskId',
       )
     }
-    this.state.transition(task, 'assigned', agent.id)
+    this.state.transition(task, 'assigned', agent.id, agent)
     task.assignedAt = event.ts
     agent.lastEventAt = event.ts
     return null
   }
 
   private taskStarted(event: EventOf<'task:started'>): SwarmError | null {
-    const agent = this.liveAgent(event)
-    if ('code' in agent) return agent
-    const task = this.openTask(event)
-    if ('code' in task) return task
+    // The common case first: the task is already assigned to the agent that starts it, so both are at hand
+    // without a lookup by agent id (an agent that holds a task is live and tracked).
+    const entry = this.state.entry(event.taskId)
+    let agent: AgentRecord | SwarmError
+    let task: TaskRecord | SwarmError
+    if (typeof entry === 'object' && entry.holder?.live && entry.agentId === event.agentId) {
+      agent = entry.holder
+      task = entry
+    } else {
+      agent = this.liveAgent(event)
+      if ('code' in agent) return agent
+      task = this.openTask(event)
+      if ('code' in task) return task
+    }
     if (task.state === 'running') {
       return this.reject(
         errorCodes.invalidTransition,
@@ -352,7 +363,7 @@ export class Ingest {
       )
     }
     if (task.assignedAt === null || task.agentId !== agent.id) task.assignedAt = event.ts
-    this.state.transition(task, 'running', agent.id)
+    this.state.transition(task, 'running', agent.id, agent)
     task.startedAt = event.ts
     agent.lastEventAt = event.ts
     return null
@@ -362,6 +373,11 @@ export class Ingest {
   private finishing(
     event: EventOf<'task:completed'> | EventOf<'task:failed'>,
   ): { agent: AgentRecord; task: TaskRecord } | SwarmError {
+    // The common case first: the agent that holds the task reports it (no lookup by agent id).
+    const held = this.state.entry(event.taskId)
+    if (typeof held === 'object' && held.holder !== null && held.agentId === event.agentId) {
+      return { agent: held.holder, task: held }
+    }
     const agent = this.state.agents.get(event.agentId)
     if (!agent) {
       return this.reject(

@@ -78,6 +78,8 @@ export interface TaskRecord {
   state: TaskState
   /** The agent holding the task (assigned or running), or the target of a placement in flight. */
   agentId: string | null
+  /** That agent's record while it is tracked (so an event naming the task's agent needs no lookup by id). */
+  holder: AgentRecord | null
   assignedAt: number | null
   startedAt: number | null
   placedAt: number | null
@@ -241,6 +243,7 @@ export class SwarmState {
         queuedAt: 0,
         state: 'unassigned',
         agentId: null,
+        holder: null,
         assignedAt: null,
         startedAt: null,
         placedAt: null,
@@ -252,16 +255,24 @@ export class SwarmState {
     )
   }
 
-  /** Move a task to a new state and agent, keeping the per-agent counts and the per-state sets in step. */
-  transition(task: TaskRecord, state: TaskState | null, agentId: string | null): void {
+  /**
+   * Move a task to a new state and agent, keeping the per-agent counts and the per-state sets in step. `agent` is
+   * the record of `agentId` when the caller has it at hand (saves the lookup).
+   */
+  transition(
+    task: TaskRecord,
+    state: TaskState | null,
+    agentId: string | null,
+    agent: AgentRecord | undefined = agentId === null ? undefined : this.agents.get(agentId),
+  ): void {
     this.leaveState(task)
     task.agentId = agentId
+    task.holder = agent ?? null
     if (state === null) return
     task.state = state
     if (state === 'unassigned') this.unassigned.add(task)
     else if (state === 'placing') this.placing.add(task)
     else if (state === 'assigned') this.assigned.add(task)
-    const agent = agentId === null ? undefined : this.agents.get(agentId)
     if (agent) {
       if (state === 'running') {
         agent.inFlight++
@@ -277,8 +288,8 @@ export class SwarmState {
     if (task.state === 'unassigned') this.unassigned.delete(task)
     else if (task.state === 'placing') this.placing.delete(task)
     else if (task.state === 'assigned') this.assigned.delete(task)
-    const agent = task.agentId === null ? undefined : this.agents.get(task.agentId)
-    if (agent) {
+    const agent = task.holder
+    if (agent !== null) {
       if (task.state === 'running') {
         agent.inFlight--
         removeRunning(agent, task)
