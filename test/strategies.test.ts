@@ -368,6 +368,22 @@ describe('optimal, just in time', () => {
     // r has run 100 ms: a is busy for 900 more, so b takes t.
     expect(byTask(createStrategy('optimal').place(at(900)))).toEqual({ t: 'b' })
   })
+  it('plans busy agents once fewer agents than a scan examines are free now', () => {
+    // `fast` is busy for another 50 ms, then finishes the task in 100; the free agents would take 2000.
+    const fleet = (free: number) =>
+      context({
+        agents: [
+          { id: 'fast', completed: 5, ratios: { w: 0.1 } },
+          ...Array.from({ length: free }, (_, i) => ({ id: `slow-${i}`, completed: 5, ratios: { w: 2 } })),
+        ],
+        now: 1000,
+        unassigned: [task('t', { kind: 'w', estimatedMs: 1000 })],
+        running: { fast: [running('r', { kind: 'w', estimatedMs: 500, startedAt: 550 })] },
+      })
+    expect(byTask(createStrategy('optimal').place(fleet(10)))).toEqual({ t: 'fast' })
+    // With a scan's worth of agents free now, the scan ends among them, as it would with every agent planned.
+    expect(byTask(createStrategy('optimal').place(fleet(64)))).toEqual({ t: 'slow-0' })
+  })
 })
 
 // Random contexts: a handful of agents with random capabilities, capacities, loads, speeds and states, and tasks

@@ -266,32 +266,48 @@ function placeJustInTime(
     .sort((a, b) => b.priority - a.priority || urgency(b) - urgency(a))
   const batch: Array<{ task: PendingTask; agent: AgentSnapshot; startMs: number }> = []
   // Per set of capable agents (tasks with the same requirements share one), the measured ones with room, by when
-  // their first slot frees. A task's scan stops once even its fastest capable agent could not beat the best
-  // finish found (and after `scanPerTask` agents): a call looks at the agents that are free soonest, not the whole
-  // fleet for every task.
-  const queues = new Map<readonly AgentSnapshot[], Plan[]>()
+  // their first slot frees (ties fastest first). A task's scan stops once even its fastest capable agent could not
+  // beat the best finish found, and after `scanPerTask` agents: a call looks at the agents that are free soonest,
+  // not the whole fleet for every task. An agent with a slot free now sorts before every busy one, so the busy ones
+  // join a queue only once fewer than `scanPerTask` of its agents are free now; until then the scan could not reach
+  // them. On a large fleet with spare slots a call then plans only the free agents.
+  interface Queue {
+    plans: Plan[]
+    /** Measured agents with no slot free now, not yet planned. */
+    busy: AgentSnapshot[]
+    pace: Map<Plan, number>
+  }
+  const queues = new Map<readonly AgentSnapshot[], Queue>()
   const queuesOf = new Map<Plan, Plan[][]>()
-  const queueFor = (capable: readonly AgentSnapshot[]): Plan[] => {
+  const join = (queue: Queue, plan: Plan) => {
+    queue.plans.push(plan)
+    // The agent's overall ratio to the estimates: who goes first among agents free at the same time.
+    queue.pace.set(plan, model.serviceMs(plan.agent, { kind: null, estimatedMs: 1 }))
+    const member = queuesOf.get(plan)
+    if (member) member.push(queue.plans)
+    else queuesOf.set(plan, [queue.plans])
+  }
+  const order = (queue: Queue) =>
+    queue.plans.sort((a, b) => a.slots[0] - b.slots[0] || (queue.pace.get(a) as number) - (queue.pace.get(b) as number))
+  const queueFor = (capable: readonly AgentSnapshot[]): Queue => {
     let queue = queues.get(capable)
     if (queue) return queue
-    queue = []
+    queue = { plans: [], busy: [], pace: new Map() }
     for (const agent of capable) {
       if (!model.measured(agent)) continue
+      if (model.occupancy(agent.agentId) >= Math.max(1, agent.capacity)) {
+        queue.busy.push(agent)
+        continue
+      }
       const plan = planOf(agent)
-      if (plan.room <= 0) continue
-      queue.push(plan)
-      const member = queuesOf.get(plan)
-      if (member) member.push(queue)
-      else queuesOf.set(plan, [queue])
+      if (plan.room > 0) join(queue, plan)
     }
-    // Ties (agents free now) fastest first, by the agent's overall ratio to the estimates.
-    const pace = new Map(queue.map((plan) => [plan, model.serviceMs(plan.agent, { kind: null, estimatedMs: 1 })]))
-    queue.sort((a, b) => a.slots[0] - b.slots[0] || (pace.get(a) as number) - (pace.get(b) as number))
+    order(queue)
     queues.set(capable, queue)
     return queue
   }
   const fastest = new Map<string, number>()
-  /** A lower bound of the task's service on any measured capable agent. */
+  /** A lower bound of the task's service on any measured capable agent in the queue. */
   const leastServiceMs = (task: PendingTask, queue: readonly Plan[]): number => {
     const perMs = sizeOf(task) > 0 ? { kind: task.kind, estimatedMs: 1 } : task
     const key = `${task.requiredCapabilities.join('\u0000')}\u0001${task.kind ?? ''}\u0001${perMs === task ? 'm' : 'e'}`
@@ -303,8 +319,24 @@ function placeJustInTime(
     }
     return perMs === task ? least : least * sizeOf(task)
   }
+  /** Plans the queue's busy agents once its first `scanPerTask` are no longer all free now. */
+  const widen = (queue: Queue) => {
+    if (queue.busy.length === 0) return
+    const plans = queue.plans
+    if (plans.length >= scanPerTask && plans[scanPerTask - 1].slots[0] === 0) return
+    for (const agent of queue.busy) {
+      const plan = planOf(agent)
+      if (plan.room > 0 && !queue.pace.has(plan)) join(queue, plan)
+    }
+    queue.busy = []
+    order(queue)
+    // The floors were computed over fewer agents: a faster busy agent may have joined.
+    fastest.clear()
+  }
   for (const task of candidates) {
-    const queue = queueFor(model.capable(task))
+    const entry = queueFor(model.capable(task))
+    widen(entry)
+    const queue = entry.plans
     // Planned even when it cannot start within the horizon: where it would go shapes where the shorter tasks after
     // it fit.
     if (queue.length === 0) continue
