@@ -20,7 +20,6 @@ export interface IngestTotals {
   reassignmentsApplied: number
   reassignmentsRefused: number
   firstEventAt: number | null
-  lastEventAt: number | null
   reportedQueueDepth: number | null
   resources: { cpu: number; memoryUsedBytes: number; memoryTotalBytes: number; loadAverage: number | null } | null
   /** The host pushes its own host:resources, so the sampler stands down. */
@@ -38,6 +37,11 @@ export class Ingest {
   readonly totals: IngestTotals
   private readonly sentAt = new Map<string, number>()
   private readonly bounds: Float64Array
+  /**
+   * The latest timestamp seen (-Infinity before the first event). A number field from the start: a field that
+   * starts as null would box every timestamp stored in it, one allocation per event.
+   */
+  private latest = Number.NEGATIVE_INFINITY
 
   constructor(
     private readonly config: SwarmMonitorConfig,
@@ -61,7 +65,6 @@ export class Ingest {
       reassignmentsApplied: 0,
       reassignmentsRefused: 0,
       firstEventAt: null,
-      lastEventAt: null,
       reportedQueueDepth: null,
       resources: null,
       hostReportsResources: false,
@@ -70,13 +73,13 @@ export class Ingest {
 
   /** The event time every window has reached: the latest timestamp seen. */
   now(): number {
-    return this.totals.lastEventAt ?? 0
+    return this.latest === Number.NEGATIVE_INFINITY ? 0 : this.latest
   }
 
   apply(event: SwarmEvent): SwarmError | null {
     const totals = this.totals
-    const last = totals.lastEventAt
-    if (last !== null && event.ts < last - this.config.outOfOrderToleranceMs) {
+    const last = this.latest
+    if (event.ts < last - this.config.outOfOrderToleranceMs) {
       return this.reject(
         errorCodes.outOfOrder,
         `event at ${event.ts} is ${last - event.ts} ms older than the latest (${last}); the tolerance is outOfOrderToleranceMs = ${this.config.outOfOrderToleranceMs}`,
@@ -84,8 +87,8 @@ export class Ingest {
         'ts',
       )
     }
-    if (last === null || event.ts > last) {
-      totals.lastEventAt = event.ts
+    if (event.ts > last) {
+      this.latest = event.ts
       this.measurements.advanceTo(event.ts)
       this.releaseExpiredSlots(event.ts)
     }
