@@ -59,7 +59,7 @@ export function buildSnapshot(
   const imbalance = m.scoring.imbalance(slots)
 
   const kindNames = state.kindNames
-  const rotations = m.rotations
+  const expiredAt = m.expiredAt
   const lastParts = lastPartsOf(ingest)
   const agents: AgentSnapshot[] = new Array(state.agents.size)
   let index = 0
@@ -68,7 +68,9 @@ export function buildSnapshot(
   let tasksQueued = state.unassigned.size
   let tasksInFlight = 0
   for (const agent of state.agents.values()) {
-    if (agent.viewSamples !== agent.samples || agent.viewRotations !== rotations) updateView(ingest, config, agent)
+    // Recomputed when the agent has new samples, or a rotation since the last computation expired some of them.
+    if (agent.viewSamples !== agent.samples || expiredAt[agent.slot] > agent.viewRotations)
+      updateView(ingest, config, agent)
     windowCompleted += agent.windowCompleted
     windowFailed += agent.windowFailed
     tasksQueued += agent.queued

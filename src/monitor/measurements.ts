@@ -35,8 +35,15 @@ export class Measurements {
   private readonly zeroSlots = new Uint32Array(batchSize)
   private responseLength = 0
   private subWindowEnd = Number.NEGATIVE_INFINITY
-  /** Bumped whenever the windows rotate: windowed figures cached per agent are stale after it. */
+  /** Bumped whenever the windows rotate. */
   rotations = 0
+  /**
+   * Per agent slot, the last value of `rotations` at which a rotation expired some of its samples (a completion or
+   * a failure): its windowed figures cached since an earlier rotation are stale, those of every other slot are not.
+   */
+  readonly expiredAt: Float64Array
+  /** Scratch: the slots whose samples the rotation in progress expires. */
+  private readonly expiring: Uint8Array
 
   constructor(config: SwarmMonitorConfig) {
     const window = { relativeError: config.relativeError, windowMs: config.windowMs, slots: config.windowSlots }
@@ -52,6 +59,8 @@ export class Measurements {
     this.subWindowMs = config.windowMs / config.windowSlots
     this.failures = new RollingCounter(config.capacity, config.windowSlots, this.subWindowMs)
     this.serviceSumMs = new RollingCounter(config.capacity, config.windowSlots, this.subWindowMs)
+    this.expiredAt = new Float64Array(config.capacity)
+    this.expiring = new Uint8Array(config.capacity)
   }
 
   /** Rotate every window to `nowMs` (event time), flushing the batches first so no value lands in a later slot. */
@@ -64,10 +73,18 @@ export class Measurements {
     this.messages.advanceTo(nowMs)
     this.consensus.advanceTo(nowMs)
     this.kinds.advanceTo(nowMs)
-    this.failures.advanceTo(nowMs)
-    this.serviceSumMs.advanceTo(nowMs)
+    // Every completion adds to serviceSumMs and every failure to failures, so between them they see each sample
+    // that expires, in the same sub-windows as the engines.
+    this.failures.advanceTo(nowMs, this.expiring)
+    this.serviceSumMs.advanceTo(nowMs, this.expiring)
     this.subWindowEnd = (Math.floor(nowMs / this.subWindowMs) + 1) * this.subWindowMs
     this.rotations++
+    const expiring = this.expiring
+    for (let slot = 0; slot < expiring.length; slot++) {
+      if (expiring[slot] === 0) continue
+      expiring[slot] = 0
+      this.expiredAt[slot] = this.rotations
+    }
   }
 
   recordService(slot: number, kindIndex: number, serviceMs: number): void {
@@ -114,6 +131,7 @@ export class Measurements {
     this.scoring.resetSlot(slot)
     this.failures.reset(slot)
     this.serviceSumMs.reset(slot)
+    this.expiredAt[slot] = 0
   }
 
   memoryBytes(): number {

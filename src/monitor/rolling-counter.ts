@@ -5,6 +5,8 @@
  */
 export class RollingCounter {
   private readonly ring: Float64Array
+  /** 1 where an add (even of 0) went into that sub-window and slot: its expiry changes the slot's window. */
+  private readonly touched: Uint8Array
   private readonly total: Float64Array
   private current = 0
   private currentStart = Number.NEGATIVE_INFINITY
@@ -15,11 +17,14 @@ export class RollingCounter {
     private readonly subWindowMs: number,
   ) {
     this.ring = new Float64Array(capacity * subWindows)
+    this.touched = new Uint8Array(capacity * subWindows)
     this.total = new Float64Array(capacity)
   }
 
   add(slot: number, value: number): void {
-    this.ring[this.current * this.capacity + slot] += value
+    const cell = this.current * this.capacity + slot
+    this.ring[cell] += value
+    this.touched[cell] = 1
     this.total[slot] += value
   }
 
@@ -28,8 +33,11 @@ export class RollingCounter {
     return this.total[slot]
   }
 
-  /** Rotate so that `nowMs` falls in the current sub-window; sub-windows older than the window are forgotten. */
-  advanceTo(nowMs: number): void {
+  /**
+   * Rotate so that `nowMs` falls in the current sub-window; sub-windows older than the window are forgotten. With
+   * `expired`, sets expired[slot] = 1 for every slot that had an add in a sub-window forgotten now.
+   */
+  advanceTo(nowMs: number, expired?: Uint8Array): void {
     const start = Math.floor(nowMs / this.subWindowMs) * this.subWindowMs
     if (start <= this.currentStart) return
     if (this.currentStart === Number.NEGATIVE_INFINITY) {
@@ -42,11 +50,14 @@ export class RollingCounter {
       this.current = (this.current + 1) % this.subWindows
       const base = this.current * this.capacity
       for (let slot = 0; slot < this.capacity; slot++) {
+        if (this.touched[base + slot] === 0) continue
         const expiring = this.ring[base + slot]
         if (expiring !== 0) {
           this.total[slot] -= expiring
           this.ring[base + slot] = 0
         }
+        this.touched[base + slot] = 0
+        if (expired) expired[slot] = 1
       }
     }
     this.currentStart = start
@@ -54,7 +65,10 @@ export class RollingCounter {
 
   /** Forget everything a slot holds (the slot is being reused). */
   reset(slot: number): void {
-    for (let w = 0; w < this.subWindows; w++) this.ring[w * this.capacity + slot] = 0
+    for (let w = 0; w < this.subWindows; w++) {
+      this.ring[w * this.capacity + slot] = 0
+      this.touched[w * this.capacity + slot] = 0
+    }
     this.total[slot] = 0
   }
 
