@@ -434,3 +434,23 @@ function specialistsByWalk(s: SwarmSnapshot, config: AnalysisConfig) {
   }
   return out
 }
+
+describe('agent entries handed on', () => {
+  it('are the same objects while nothing of the agent changed, and new ones for the agent that did', () => {
+    const events$ = new Subject<SwarmEvent>()
+    const session = createSwarmMonitor({ tickMs: 1000, idleTicks: false }).connect(events$, { start: 'immediate' })
+    for (const agentId of ['a', 'b', 'c']) events$.next({ type: 'agent:joined', ts: t0, agentId, capacity: 2 })
+    events$.next({ type: 'task:started', ts: t0 + 10, taskId: 't1', agentId: 'a' })
+    events$.next({ type: 'task:completed', ts: t0 + 50, taskId: 't1', agentId: 'a' })
+    const first = session.snapshot()
+    const second = session.snapshot()
+    for (let i = 0; i < first.agents.length; i++) expect(second.agents[i]).toBe(first.agents[i])
+    events$.next({ type: 'task:started', ts: t0 + 50, taskId: 't2', agentId: 'b' })
+    const third = session.snapshot()
+    const byId = (s: SwarmSnapshot, id: string) => s.agents.find((a) => a.agentId === id)
+    expect(byId(third, 'b')).not.toBe(byId(second, 'b'))
+    expect(byId(third, 'b')?.inFlight).toBe(1)
+    expect(byId(third, 'c')).toBe(byId(second, 'c'))
+    session.dispose()
+  })
+})
