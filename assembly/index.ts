@@ -2,7 +2,7 @@
 // src/wasm/kernel.ts is the one TypeScript file that calls these and reads WASM memory.
 
 /** Bumped whenever an export's signature or a memory layout changes; kernel.ts checks it on load. */
-export const ABI_VERSION: i32 = 2
+export const ABI_VERSION: i32 = 3
 
 export function abiVersion(): i32 {
   return ABI_VERSION

@@ -3,7 +3,9 @@
 
 let cap: i32 = 0
 let kinds: i32 = 0
-// Per (slot, kind), f64 each: completed count, sum of service ms, sum of squared service ms, failed count.
+// Per (kind, slot), f64 each, kind-major (cell kind * cap + slot): completed count, sum of service ms, sum of
+// squared service ms, failed count. A fleet has few kinds in use out of `kinds`: kind-major keeps a pass over every
+// slot of one kind in consecutive memory, where slot-major read a cache line per slot for a single cell.
 let countPtr: usize = 0
 let sumPtr: usize = 0
 let sumSqPtr: usize = 0
@@ -98,7 +100,7 @@ export function scoringFleetMeanPtr(): usize {
 }
 
 export function scoringRecordCompletion(slot: i32, kind: i32, serviceMs: f64): void {
-  const off = (<usize>(slot * kinds + kind)) << 3
+  const off = (<usize>(kind * cap + slot)) << 3
   store<f64>(countPtr + off, load<f64>(countPtr + off) + 1.0)
   store<f64>(sumPtr + off, load<f64>(sumPtr + off) + serviceMs)
   store<f64>(sumSqPtr + off, load<f64>(sumSqPtr + off) + serviceMs * serviceMs)
@@ -117,18 +119,19 @@ export function scoringRecordBatch(n: i32): void {
 }
 
 export function scoringRecordFailure(slot: i32, kind: i32): void {
-  const off = (<usize>(slot * kinds + kind)) << 3
+  const off = (<usize>(kind * cap + slot)) << 3
   store<f64>(failedPtr + off, load<f64>(failedPtr + off) + 1.0)
 }
 
 /** Forget a slot's figures so it can be reused by another agent. */
 export function scoringResetSlot(slot: i32): void {
-  const off = (<usize>(slot * kinds)) << 3
-  const bytes = (<usize>kinds) << 3
-  memory.fill(countPtr + off, 0, bytes)
-  memory.fill(sumPtr + off, 0, bytes)
-  memory.fill(sumSqPtr + off, 0, bytes)
-  memory.fill(failedPtr + off, 0, bytes)
+  for (let k = 0; k < kinds; k++) {
+    const off = (<usize>(k * cap + slot)) << 3
+    store<f64>(countPtr + off, 0)
+    store<f64>(sumPtr + off, 0)
+    store<f64>(sumSqPtr + off, 0)
+    store<f64>(failedPtr + off, 0)
+  }
   const s = (<usize>slot) << 3
   store<f64>(loadPtr + s, 0)
   store<f64>(livePtr + s, 0)
@@ -151,7 +154,7 @@ export function scoreAgents(slots: i32, kindsInUse: i32, prior: f64, wSpeed: f64
     let sum: f64 = 0
     for (let a = 0; a < slots; a++) {
       if (load<f64>(livePtr + ((<usize>a) << 3)) == 0) continue
-      const off = (<usize>(a * kinds + k)) << 3
+      const off = (<usize>(k * cap + a)) << 3
       n += load<f64>(countPtr + off)
       sum += load<f64>(sumPtr + off)
     }
@@ -167,7 +170,7 @@ export function scoreAgents(slots: i32, kindsInUse: i32, prior: f64, wSpeed: f64
     let ratioSum: f64 = 0
     let cvSum: f64 = 0
     for (let k = 0; k < used; k++) {
-      const off = (<usize>(a * kinds + k)) << 3
+      const off = (<usize>(k * cap + a)) << 3
       const nk = load<f64>(countPtr + off)
       failed += load<f64>(failedPtr + off)
       if (nk == 0) continue

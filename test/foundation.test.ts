@@ -18,7 +18,7 @@ describe('foundation', () => {
   })
 
   it('loads the compiled module with the ABI this code was written for', () => {
-    expect(kernelAbiVersion()).toBe(2)
+    expect(kernelAbiVersion()).toBe(3)
   })
 
   it('ships the compiled .wasm and the compiled JS in the package', () => {

@@ -1,5 +1,5 @@
 // The scoring kernel records a flushed batch of completions in one call into WASM: it must hold exactly what
-// recording them one by one holds.
+// recording them one by one holds. Its cells are kind-major; each (slot, kind) must stay apart from the others.
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { createScoringKernel } from '../src/wasm/kernel.js'
@@ -49,6 +49,49 @@ describe('scoring kernel batches', () => {
         },
       ),
       { numRuns: 60 },
+    )
+  })
+
+  it('keeps each (slot, kind) apart, and a reset forgets one slot only, against a plain model (property)', () => {
+    const opArb = fc.oneof(
+      fc.record({
+        complete: fc.nat({ max: capacity - 1 }),
+        kind: fc.nat({ max: kinds - 1 }),
+        ms: fc.integer({ min: 0, max: 999 }),
+      }),
+      fc.record({ fail: fc.nat({ max: capacity - 1 }), kind: fc.nat({ max: kinds - 1 }) }),
+      fc.record({ reset: fc.nat({ max: capacity - 1 }) }),
+    )
+    fc.assert(
+      fc.property(fc.array(opArb, { maxLength: 60 }), (ops) => {
+        const kernel = createScoringKernel(capacity, kinds)
+        const model = Array.from({ length: capacity * kinds }, () => ({ completed: 0, failed: 0, sumMs: 0 }))
+        for (const op of ops) {
+          if ('complete' in op) {
+            kernel.recordCompletion(op.complete, op.kind, op.ms)
+            const cell = model[op.complete * kinds + op.kind]
+            cell.completed++
+            cell.sumMs += op.ms
+          } else if ('fail' in op) {
+            kernel.recordFailure(op.fail, op.kind)
+            model[op.fail * kinds + op.kind].failed++
+          } else {
+            kernel.resetSlot(op.reset)
+            for (let k = 0; k < kinds; k++) model[op.reset * kinds + k] = { completed: 0, failed: 0, sumMs: 0 }
+          }
+        }
+        for (let s = 0; s < capacity; s++) {
+          for (let k = 0; k < kinds; k++) {
+            const cell = model[s * kinds + k]
+            expect(kernel.kindCompleted(s, k)).toBe(cell.completed)
+            expect(kernel.kindFailed(s, k)).toBe(cell.failed)
+            if (cell.completed > 0) expect(kernel.kindMeanMs(s, k)).toBeCloseTo(cell.sumMs / cell.completed, 9)
+            else expect(kernel.kindMeanMs(s, k)).toBeNaN()
+          }
+        }
+        kernel.dispose()
+      }),
+      { numRuns: 200 },
     )
   })
 

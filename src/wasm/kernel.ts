@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs'
 import { instantiateSync } from '@assemblyscript/loader'
 
 /** The ABI version this file was written against (assembly/index.ts ABI_VERSION). */
-const expectedAbiVersion = 2
+const expectedAbiVersion = 3
 
 const wasmUrl = new URL('../../build/swarm-perf.wasm', import.meta.url)
 
@@ -203,11 +203,11 @@ export function createScoringKernel(capacity: number, kinds: number): ScoringKer
     speed: (slot) => speed[slot],
     consistency: (slot) => consistency[slot],
     success: (slot) => success[slot],
-    kindCompleted: (slot, kind) => count[slot * kinds + kind],
-    kindFailed: (slot, kind) => failed[slot * kinds + kind],
+    kindCompleted: (slot, kind) => count[kind * capacity + slot],
+    kindFailed: (slot, kind) => failed[kind * capacity + slot],
     kindMeanMs: (slot, kind) => {
-      const n = count[slot * kinds + kind]
-      return n > 0 ? sum[slot * kinds + kind] / n : Number.NaN
+      const n = count[kind * capacity + slot]
+      return n > 0 ? sum[kind * capacity + slot] / n : Number.NaN
     },
     fleetKindMeanMs: (kind) => fleetMean[kind],
     memoryBytes: () => arenaBytes,
