@@ -1,13 +1,13 @@
 /**
  * `npm run bench -- scenarios [--json] [--seeds N] [--held-out M] [--large-budget S] [--skip-large]`: the simulator
  * with the monitor attached, every named scenario under every strategy with and without the rebalancer, in virtual
- * time, with placement at ticks only (the monitor's default) and every 100 ms between them (placeEveryMs 100).
+ * time, with placement at ticks only (the monitor's default) and every 20 ms between them (placeEveryMs 20).
  *
  * Goals (issue 6): on heavy and overload, optimal + rebalancer reaches at least 0.85 efficiency and at least 1.5x
  * round-robin's (without the rebalancer: the baseline, same placement interval), as the mean over seeds 1..N
- * (default 5); the mean over seeds N+1..M (default 20), which no setting was chosen on, is printed beside it. No task
- * lost or done twice in any run; `large` (1000 agents, 100,000 tasks) with the monitor attached completes in at
- * most 30 s of wall time.
+ * (default 5) and over seeds N+1..M (default 80), at placement every 20 ms; every 100 ms and at ticks only are
+ * printed beside it. No task lost or done twice in any run; `large` (1000 agents, 100,000 tasks) with the monitor
+ * attached completes in at most 30 s of wall time.
  * `large` runs in slices of virtual time and stops at a wall-time budget, reporting how far it got; the simulator
  * alone on `large` (a trivial placer instead of the monitor) shows what the host side costs. On heavy and overload an
  * offline schedule that knows every size and speed (`offlineReference`) shows how close to the bound a good
@@ -137,6 +137,14 @@ function offlineReference(scenario: string, seed: number): number {
   return makespanLowerBound(plan) / makespan
 }
 
+/**
+ * The placement interval of the goal. The plan changes with time, not only with events (a running task that
+ * overruns its estimate moves every slot behind it), so re-planning often lets an idle agent take a task the
+ * moment it becomes the better choice; on these fleets of eight, a pass costs microseconds. The goal table prints
+ * 100 ms and ticks only beside it (README: Simulator).
+ */
+const goalPlaceEveryMs = 20
+
 const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length
 
 export const scenariosBenchmark: Benchmark = {
@@ -144,7 +152,7 @@ export const scenariosBenchmark: Benchmark = {
   summary: 'simulator + monitor: efficiency, response time, conservation per scenario and strategy; large in <= 30 s',
   async run({ json, args }) {
     const seeds = Number(option(args, '--seeds') ?? 5)
-    const heldOut = Number(option(args, '--held-out') ?? 20)
+    const heldOut = Number(option(args, '--held-out') ?? 80)
     const largeBudgetMs = Number(option(args, '--large-budget') ?? 60) * 1000
     const skipLarge = args.includes('--skip-large')
     const say = (text: string) => {
@@ -152,9 +160,9 @@ export const scenariosBenchmark: Benchmark = {
     }
 
     // Every scenario but large, every strategy, with and without the rebalancer, on the scenario's own seed; at
-    // ticks only and every 100 ms.
+    // ticks only and every 20 ms.
     const runs: ComparisonRow[] = []
-    for (const placeEveryMs of [null, 100])
+    for (const placeEveryMs of [null, goalPlaceEveryMs])
       for (const scenario of scenarioNames.filter((n) => n !== 'large')) {
         const rows = compareStrategies({ scenario, placeEveryMs })
         runs.push(...rows)
@@ -163,7 +171,10 @@ export const scenariosBenchmark: Benchmark = {
         say(table(comparisonTableRows(rows).map((row, i) => ({ ...row, wallMs: Math.round(rows[i].wallMs) }))))
       }
 
-    // The goal pair on heavy and overload: seeds 1..N, and seeds N+1..M held out.
+    // The goal pair on heavy and overload: seeds 1..N, and seeds N+1..M held out. A goal run joins `runs` only when
+    // it lost or duplicated a task; the conservation line counts them all.
+    const comparisonRuns = runs.length
+    let goalRuns = 0
     const meanEfficiency = (
       scenario: string,
       strategy: string,
@@ -175,6 +186,7 @@ export const scenariosBenchmark: Benchmark = {
       const values: number[] = []
       for (let seed = from; seed <= to; seed++) {
         const run = summarizeRun(runScenario({ scenario, strategy, rebalance, seed, placeEveryMs }))
+        goalRuns++
         if (run.tasksLost || run.tasksDuplicated) runs.push({ ...run, rebalancer: rebalance, wallMs: 0 })
         values.push(run.efficiency)
       }
@@ -184,12 +196,13 @@ export const scenariosBenchmark: Benchmark = {
     for (const scenario of ['heavy', 'overload']) {
       const reference: number[] = []
       for (let seed = 1; seed <= seeds; seed++) reference.push(offlineReference(scenario, seed))
-      for (const placeEveryMs of [100, null]) {
+      for (const placeEveryMs of [goalPlaceEveryMs, 100, null]) {
         const optimal = meanEfficiency(scenario, 'optimal', true, 1, seeds, placeEveryMs)
         const roundRobin = meanEfficiency(scenario, 'round-robin', false, 1, seeds, placeEveryMs)
         const optimalHeldOut = meanEfficiency(scenario, 'optimal', true, seeds + 1, heldOut, placeEveryMs)
         const roundRobinHeldOut = meanEfficiency(scenario, 'round-robin', false, seeds + 1, heldOut, placeEveryMs)
         const ratio = Math.round((optimal.mean / roundRobin.mean) * 100) / 100
+        const heldOutRatio = Math.round((optimalHeldOut.mean / roundRobinHeldOut.mean) * 100) / 100
         goals.push({
           scenario,
           placeEveryMs,
@@ -200,19 +213,20 @@ export const scenariosBenchmark: Benchmark = {
           ratio,
           heldOutSeeds: `${seeds + 1}-${heldOut}`,
           heldOutOptimal: optimalHeldOut.mean,
-          heldOutRatio: Math.round((optimalHeldOut.mean / roundRobinHeldOut.mean) * 100) / 100,
+          heldOutMin: optimalHeldOut.min,
+          heldOutRatio,
           offlineReference: Math.round(mean(reference) * 1000) / 1000,
-          pass: optimal.mean >= 0.85 && ratio >= 1.5,
+          pass: optimal.mean >= 0.85 && ratio >= 1.5 && optimalHeldOut.mean >= 0.85 && heldOutRatio >= 1.5,
         })
       }
     }
     say(
-      `\ngoal on heavy and overload: optimal + rebalancer >= 0.85 and >= 1.5x round-robin (mean of seeds 1..${seeds}; seeds ${seeds + 1}..${heldOut} held out)\n`,
+      `\ngoal on heavy and overload: optimal + rebalancer >= 0.85 and >= 1.5x round-robin, as the mean of seeds 1..${seeds} and of seeds ${seeds + 1}..${heldOut} (placement every ${goalPlaceEveryMs} ms; every 100 ms and at ticks for comparison)\n`,
     )
     say(table(goals))
 
     const conservation = {
-      runs: runs.length,
+      runs: comparisonRuns + goalRuns,
       lost: runs.reduce((a, r) => a + r.tasksLost, 0),
       duplicated: runs.reduce((a, r) => a + r.tasksDuplicated, 0),
     }
