@@ -35,7 +35,8 @@ async function waitFor(output: () => string, pattern: RegExp): Promise<RegExpMat
 
 describe('the demo (npm start)', () => {
   it('runs a short scenario with --no-ui --duration, serves /metrics on 127.0.0.1, reports and exits 0', async () => {
-    const run = cli(['demo', '--no-ui', '--duration', '2', '--scenario', 'heavy', '--port', '0'])
+    // The server lives as long as the live run: 5 s leaves room to fetch /metrics on a busy machine.
+    const run = cli(['demo', '--no-ui', '--duration', '5', '--scenario', 'heavy', '--port', '0'])
     const [, url] = await waitFor(run.output, /dashboard (http:\/\/127\.0\.0\.1:\d+)\//)
     const metrics = await fetch(`${url}/metrics`)
     expect(metrics.status).toBe(200)

@@ -128,8 +128,12 @@ describe('real Prometheus scraping two instances', () => {
       const r = await query(base, 'sum(swarm_perf_service_time_seconds_count)')
       return r.length === 1 && Number(r[0].value[1]) === total ? true : undefined
     })
-    // One more scrape of both targets after the counts settled.
-    await sleep(2500)
+    // One more scrape of both targets after the counts settled, so rate() sees the final counts twice.
+    const settledAt = Date.now() / 1000
+    await waitFor('a scrape of both targets after the counts settled', async () => {
+      const r = await query(base, 'min(timestamp(up{job="swarm-perf"}))')
+      return r.length === 1 && Number(r[0].value[1]) > settledAt ? true : undefined
+    })
 
     const result = await query(
       base,
