@@ -131,7 +131,7 @@ export const scenarios: Record<string, ScenarioInput> = {
   },
   large: {
     name: 'large',
-    description: '1000 agents, 100,000 tasks as a Poisson stream at 20,000/min (about 80% of the fleet capacity).',
+    description: '1000 agents, 100,000 tasks as a Poisson stream at 20,000/min, which the fleet keeps up with.',
     seed: 1,
     agents: fleet(1000),
     kinds,
