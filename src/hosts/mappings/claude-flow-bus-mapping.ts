@@ -287,7 +287,7 @@ function joined(agentId: string, profile: Partial<IAgent['config']> | undefined,
     ts,
     agentId,
     ...(Array.isArray(profile?.capabilities) ? { capabilities: profile.capabilities.filter(isString) } : {}),
-    ...(Number.isInteger(capacity) && (capacity as number) > 0 ? { capacity } : {}),
+    ...(Number.isSafeInteger(capacity) && (capacity as number) > 0 ? { capacity } : {}),
     ...(typeof profile?.type === 'string' ? { role: profile.type } : {}),
   }
 }
