@@ -82,8 +82,6 @@ describe('real Prometheus scraping two instances', () => {
       servers.push(await startSwarmServer(session, { port: 0 }))
     }
 
-    const promPort = await freePort()
-    const base = `http://127.0.0.1:${promPort}`
     writeFileSync(
       join(dir, 'prometheus.yml'),
       [
@@ -98,19 +96,35 @@ describe('real Prometheus scraping two instances', () => {
         '',
       ].join('\n'),
     )
-    prometheus = spawn(
-      '/usr/bin/prometheus',
-      [
-        `--config.file=${join(dir, 'prometheus.yml')}`,
-        `--storage.tsdb.path=${join(dir, 'data')}`,
-        `--web.listen-address=127.0.0.1:${promPort}`,
-        '--log.level=warn',
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    )
-    prometheus.stdout!.on('data', (d) => (prometheusLog += d))
-    prometheus.stderr!.on('data', (d) => (prometheusLog += d))
-    await waitFor('prometheus ready', async () => ((await fetch(`${base}/-/ready`)).ok ? true : undefined))
+    // The port is free when probed, but something else may take it before Prometheus binds it: then Prometheus
+    // exits, and the next attempt takes another port.
+    let base = ''
+    for (let attempt = 1; ; attempt++) {
+      const promPort = await freePort()
+      base = `http://127.0.0.1:${promPort}`
+      // The log checked at the end is this attempt's: a failed bind is not an error of the run.
+      if (attempt > 1) prometheusLog = ''
+      const child = spawn(
+        '/usr/bin/prometheus',
+        [
+          `--config.file=${join(dir, 'prometheus.yml')}`,
+          `--storage.tsdb.path=${join(dir, 'data')}`,
+          `--web.listen-address=127.0.0.1:${promPort}`,
+          '--log.level=warn',
+        ],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      )
+      prometheus = child
+      child.stdout!.on('data', (d) => (prometheusLog += d))
+      child.stderr!.on('data', (d) => (prometheusLog += d))
+      const ready = base
+      const state = await waitFor('prometheus ready', async () => {
+        if (child.exitCode !== null) return 'exited'
+        return (await fetch(`${ready}/-/ready`)).ok ? 'ready' : undefined
+      })
+      if (state === 'ready') break
+      if (attempt === 3) throw new Error(`prometheus exited three times; it said:\n${prometheusLog.slice(-2000)}`)
+    }
 
     // Both targets up and scraped at least twice while their counters are still zero, so rate() sees the rise.
     await waitFor('two zero scrapes per target', async () => {
