@@ -368,6 +368,7 @@ describe('optimal, just in time', () => {
     // r has run 100 ms: a is busy for 900 more, so b takes t.
     expect(byTask(createStrategy('optimal').place(at(900)))).toEqual({ t: 'b' })
   })
+
   it('plans busy agents once fewer agents than a scan examines are free now', () => {
     // `fast` is busy for another 50 ms, then finishes the task in 100; the free agents would take 2000.
     const fleet = (free: number) =>

@@ -196,8 +196,8 @@ function updateView(ingest: Ingest, config: SwarmMonitorConfig, agent: AgentReco
     agent.windowFailed === failedInWindow &&
     agent.windowServiceSumMs === serviceSumInWindow
   ) {
-    // The windows rotated but nothing of this agent's expired (no new samples, and its window counts and sums are
-    // unchanged), so its windowed figures are the same: most agents of a large fleet after most rotations.
+    // No new samples, and its window counts and sums are as they were: its windowed figures are the same. (A
+    // rotation sends here only the agents it expired samples of, so this is a guard more than a saving.)
     return
   }
   agent.windowCompleted = completedInWindow

@@ -390,7 +390,7 @@ export class Ingest {
         'agentId',
       )
     }
-    const task = this.state.entry(event.taskId)
+    const task = held
     if (typeof task !== 'object') {
       return task
         ? this.reject(errorCodes.duplicate, `task '${event.taskId}' already ${task}`, event, 'taskId')
