@@ -1,5 +1,5 @@
 import { type Analyser, insight, liveAgents, num } from './analyser.js'
-import { snapshotBefore } from './throughput-degradation.js'
+import { snapshotBefore, snapshotWithAgentsBefore } from './throughput-degradation.js'
 
 /**
  * `error-spike`: more than `errorsAbove` failed tasks in the last `windowMs` (default an hour). Failures are the
@@ -11,7 +11,11 @@ export const errorSpike: Analyser = (snapshot, history, config) => {
   const baseline = snapshotBefore(history, snapshot.at, c.windowMs)
   const errors = snapshot.swarm.tasksFailed - (baseline?.swarm.tasksFailed ?? 0)
   if (errors <= c.errorsAbove) return []
-  const before = new Map(baseline?.agents.map((a) => [a.agentId, a.tasksFailed]) ?? [])
+  // Per agent, failures since the same baseline; when the history kept that one without its agents, since the
+  // oldest snapshot that has them (a shorter span, said so in the recommendation).
+  const agentBaseline = baseline?.agentsOmitted ? snapshotWithAgentsBefore(history, snapshot.at, c.windowMs) : baseline
+  const sameSpan = agentBaseline === baseline
+  const before = new Map(agentBaseline?.agents.map((a) => [a.agentId, a.tasksFailed]) ?? [])
   const culprits = liveAgents(snapshot)
     .map((a) => ({ agentId: a.agentId, failed: a.tasksFailed - (before.get(a.agentId) ?? 0) }))
     .filter((a) => a.failed > 0)
@@ -21,7 +25,11 @@ export const errorSpike: Analyser = (snapshot, history, config) => {
     culprits.length > 0
       ? `investigate ${culprits
           .slice(0, 3)
-          .map((a) => `${a.agentId} (${num(a.failed)} of ${num(errors)} failures)`)
+          .map((a) =>
+            sameSpan
+              ? `${a.agentId} (${num(a.failed)} of ${num(errors)} failures)`
+              : `${a.agentId} (${num(a.failed)} failures in the last ${num(minutesSince(snapshot.at, agentBaseline))} min)`,
+          )
           .join(', ')}`
       : `investigate the ${num(errors)} failures: the agents that failed them have left`
   return [
@@ -38,3 +46,6 @@ export const errorSpike: Analyser = (snapshot, history, config) => {
     }),
   ]
 }
+
+const minutesSince = (at: number, baseline: { at: number } | undefined) =>
+  baseline ? Math.max(1, Math.round((at - baseline.at) / 60_000)) : 0

@@ -1,5 +1,6 @@
 import type { Action, Alert, Bottleneck, Finding, Insight, Prediction, SlaStatus } from '../model/finding.js'
 import type { SwarmSnapshot } from '../model/snapshot.js'
+import { SnapshotHistory } from '../model/snapshot-history.js'
 import { actionKey, deriveActions } from './actions.js'
 import { AlertEvaluator } from './alerts.js'
 import type { Analyser } from './analyser.js'
@@ -67,6 +68,11 @@ export interface AnalysisResult {
 
 /** Snapshots kept over the longest window beyond the monitor's history. */
 const ARCHIVE_POINTS = 120
+/**
+ * Per-agent entries the archive may hold (about 1 KB each): all 120 points of a fleet of 1,600 busy agents, the
+ * last 10 minutes of one of 10,000. Older points keep their swarm figures (`agentsOmitted`).
+ */
+const ARCHIVE_AGENT_ENTRIES = 200_000
 
 const insightKey = (i: Insight) => i.key ?? `${i.kind}|${i.agentId ?? ''}`
 const bottleneckKey = (b: Bottleneck) => `${b.kind}|${b.agentId ?? ''}`
@@ -89,16 +95,16 @@ export function createAnalysis(config: AnalysisConfigInput = {}): Analysis {
   // cumulative counters over an hour stay exact.
   const archiveSpanMs = Math.max(cfg.errorSpike.windowMs, cfg.throughputDegradation.minHistoryMs)
   const archiveEveryMs = archiveSpanMs / ARCHIVE_POINTS
-  const archive: SwarmSnapshot[] = []
+  const archive = new SnapshotHistory(Number.POSITIVE_INFINITY, ARCHIVE_AGENT_ENTRIES)
 
   return {
     evaluate(snapshot, recent) {
       const oldest = recent.length > 0 ? recent[0].at : snapshot.at
-      const older = archive.filter((s) => s.at < oldest && s.at >= snapshot.at - archiveSpanMs)
+      const older = archive.snapshots.filter((s) => s.at < oldest && s.at >= snapshot.at - archiveSpanMs)
       const history = older.length > 0 ? [...older, ...recent] : recent
-      const lastArchived = archive[archive.length - 1]
+      const lastArchived = archive.snapshots[archive.snapshots.length - 1]
       if (!lastArchived || snapshot.at - lastArchived.at >= archiveEveryMs) archive.push(snapshot)
-      while (archive.length > 0 && archive[0].at < snapshot.at - archiveSpanMs) archive.shift()
+      archive.dropBefore(snapshot.at - archiveSpanMs)
       const errors: AnalysisResult['errors'] = []
       const findings: Finding[] = []
       for (const [name, analyse] of Object.entries(analysers)) {

@@ -12,6 +12,24 @@ export function snapshotBefore(
 }
 
 /**
+ * The same among the snapshots that kept their agents (a long history keeps its oldest snapshots without them,
+ * `agentsOmitted`): the latest at least `ageMs` older than `at`, or the oldest with agents.
+ */
+export function snapshotWithAgentsBefore(
+  history: readonly SwarmSnapshot[],
+  at: number,
+  ageMs: number,
+): SwarmSnapshot | undefined {
+  let oldest: SwarmSnapshot | undefined
+  for (let i = history.length - 1; i >= 0; i--) {
+    if (history[i].agentsOmitted) continue
+    if (history[i].at <= at - ageMs) return history[i]
+    oldest = history[i]
+  }
+  return oldest
+}
+
+/**
  * `throughput-degradation`: rolling throughput below `belowRatio` of its historical average, once the history
  * spans `minHistoryMs`. With `onlyWithPendingWork` (default) it needs tasks waiting: fewer completions with an
  * empty queue is lack of demand. The recommendation names the agents whose throughput fell most since one
@@ -24,7 +42,7 @@ export const throughputDegradation: Analyser = (snapshot, history, config) => {
   if (!(average > 0) || now >= c.belowRatio * average) return []
   if (c.onlyWithPendingWork && queueDepth(snapshot) === 0) return []
 
-  const earlier = snapshotBefore(history, snapshot.at, snapshot.window.durationMs)
+  const earlier = snapshotWithAgentsBefore(history, snapshot.at, snapshot.window.durationMs)
   const before = new Map(earlier?.agents.map((a) => [a.agentId, a.throughputPerMin]) ?? [])
   const live = liveAgents(snapshot)
   const drops = live

@@ -139,6 +139,11 @@ export interface SwarmSnapshot {
   window: { durationMs: number }
   swarm: SwarmSummary
   agents: AgentSnapshot[]
+  /**
+   * Set on the older snapshots of a history past its entry budget (`historyAgentEntries`): every other figure is
+   * kept, `agents` is empty. Never set on a published snapshot.
+   */
+  agentsOmitted?: true
   kinds: KindSnapshot[]
   bottlenecks: Bottleneck[]
   insights: Insight[]

@@ -40,6 +40,11 @@ export const swarmMonitorConfigSchema = z
     kindCapacity: z.number().int().min(1).max(1024).default(32),
     /** Snapshots kept for history and comparePeriods. */
     historySize: z.number().int().min(1).max(100_000).default(600),
+    /**
+     * Per-agent entries (about 1 KB each) the history may hold. Past it the oldest snapshots keep every figure but
+     * their agents (`agentsOmitted`): 600 snapshots of 10,000 busy agents would not fit in Node's heap.
+     */
+    historyAgentEntries: z.number().int().min(0).default(500_000),
     /** An event older than the latest seen by more than this is rejected as out of order. */
     outOfOrderToleranceMs: z.number().finite().nonnegative().default(5000),
     /** A placement the host has not confirmed (task:assigned) within this time is offered again. */

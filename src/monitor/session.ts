@@ -6,6 +6,7 @@ import type { HostAdapter } from '../model/host-adapter.js'
 import type { Reassignment } from '../model/reassignment.js'
 import type { SwarmSession } from '../model/session.js'
 import type { MetricDelta, SwarmSnapshot } from '../model/snapshot.js'
+import { SnapshotHistory } from '../model/snapshot-history.js'
 import type { PendingTask, PlacementContext, RunningTask, Strategy } from '../model/strategy.js'
 import type { SwarmEvent } from '../model/swarm-event.js'
 import type { Rebalancer } from '../strategies/rebalancer.js'
@@ -57,7 +58,7 @@ export class MonitorSession implements SwarmSession {
   private readonly measurements: Measurements
   private readonly ingest: Ingest
   private strategy: Strategy
-  private readonly historyRing: SwarmSnapshot[] = []
+  private readonly historyRing: SnapshotHistory
   private latest: SwarmSnapshot | null = null
   private seq = 0
   private nextTickAt = Number.NaN
@@ -83,6 +84,7 @@ export class MonitorSession implements SwarmSession {
     this.strategy = parts.strategy
     this.measurements = new Measurements(parts.config)
     this.ingest = new Ingest(parts.config, this.measurements)
+    this.historyRing = new SnapshotHistory(parts.config.historySize, parts.config.historyAgentEntries)
     this.adapter = adapter
     this.definitions = { ...baseDefinitions, ...(adapter?.definitions ?? {}) }
     const report = (error: unknown, output: string) =>
@@ -270,7 +272,6 @@ export class MonitorSession implements SwarmSession {
     const findings = this.analyse(snapshot)
     this.latest = snapshot
     this.historyRing.push(snapshot)
-    if (this.historyRing.length > this.config.historySize) this.historyRing.shift()
     this.snapshotSubject.next(snapshot)
     if (findings) {
       for (const insight of findings.newInsights) this.insightSubject.next(insight)
@@ -286,7 +287,7 @@ export class MonitorSession implements SwarmSession {
     if (!analysis) return null
     let result: AnalysisResult
     try {
-      result = analysis.evaluate(snapshot, this.historyRing)
+      result = analysis.evaluate(snapshot, this.historyRing.snapshots)
     } catch (error) {
       this.report({ code: errorCodes.plugin, message: `analysis failed: ${describe(error)}`, source: 'analysis' })
       return null
@@ -421,11 +422,11 @@ export class MonitorSession implements SwarmSession {
   }
 
   history(): readonly SwarmSnapshot[] {
-    return this.historyRing.slice()
+    return this.historyRing.snapshots.slice()
   }
 
   comparePeriods(a: { from: number; to: number }, b: { from: number; to: number }): MetricDelta[] {
-    return comparePeriods(this.historyRing, a, b)
+    return comparePeriods(this.historyRing.snapshots, a, b)
   }
 
   setStrategy(nameOrStrategy: string | Strategy): void {
