@@ -13,10 +13,8 @@ export interface Point {
   tasks: number
 }
 
-type Totals = { completed: number; failed: number; serviceMs: number }
-
-/** An agent's lifetime totals over its kinds. */
-function totals(agent: AgentSnapshot): Totals {
+/** An agent's lifetime totals over its kinds, written into `into` at `i`. */
+function writeTotals(agent: AgentSnapshot, into: Columns, i: number): void {
   let completed = 0
   let failed = 0
   let serviceMs = 0
@@ -26,7 +24,9 @@ function totals(agent: AgentSnapshot): Totals {
     failed += stats.failed
     serviceMs += (stats.meanServiceMs ?? 0) * stats.completed
   }
-  return { completed, failed, serviceMs }
+  into.completed[i] = completed
+  into.failed[i] = failed
+  into.serviceMs[i] = serviceMs
 }
 
 export interface AgentSeries {
@@ -34,13 +34,33 @@ export interface AgentSeries {
   errorRate: Point[]
 }
 
-type Accumulator = { completed: number; serviceMs: number; finished: number; failed: number }
+/** A series and what has accumulated toward its next points (one record, so an agent costs one lookup). */
+interface Tracked extends AgentSeries {
+  completed: number
+  serviceSumMs: number
+  finished: number
+  failed: number
+}
+
+const fresh = (): Tracked => ({ serviceMs: [], errorRate: [], completed: 0, serviceSumMs: 0, finished: 0, failed: 0 })
+
+/** The last snapshot's agents by place: ids, `byKind` objects and lifetime totals, as plain columns. */
+interface Columns {
+  ids: string[]
+  byKind: object[]
+  completed: number[]
+  failed: number[]
+  serviceMs: number[]
+}
+
+const columns = (): Columns => ({ ids: [], byKind: [], completed: [], failed: [], serviceMs: [] })
 
 /**
  * The per-agent series after some snapshot; advanced one snapshot at a time. The previous snapshot's agents are
  * kept by position (agents keep their place in the list from tick to tick): an agent whose `byKind` is the very
  * object it had last tick has the same totals and costs two comparisons, so a tick where few agents have new
- * samples walks the list without a lookup. Agents whose place changed are found by id.
+ * samples walks the list without a lookup. Agents whose place changed are found by id. Totals are kept in columns,
+ * not an object per agent, since on a large fleet every agent can have new figures every tick.
  */
 export class AgentSeriesState {
   readonly series = new Map<string, AgentSeries>()
@@ -48,9 +68,9 @@ export class AgentSeriesState {
   advances = 0
   /** Agents whose points changed (a point added, or the series started afresh) in the last advance. */
   readonly changed = new Set<string>()
-  private readonly acc = new Map<string, Accumulator>()
-  private previous = { ids: [] as string[], byKind: [] as object[], totals: [] as Totals[] }
-  private spare = { ids: [] as string[], byKind: [] as object[], totals: [] as Totals[] }
+  private readonly tracked = this.series as Map<string, Tracked>
+  private previous = columns()
+  private spare = columns()
 
   constructor(
     readonly tasksPerPoint: number,
@@ -66,7 +86,9 @@ export class AgentSeriesState {
     const next = this.spare
     next.ids.length = agents.length
     next.byKind.length = agents.length
-    next.totals.length = agents.length
+    next.completed.length = agents.length
+    next.failed.length = agents.length
+    next.serviceMs.length = agents.length
     let byId: Map<string, number> | null = null
     for (let i = 0; i < agents.length; i++) {
       const agent = agents[i]
@@ -83,43 +105,42 @@ export class AgentSeriesState {
       }
       // The same byKind object means the same figures: nothing to add.
       if (at >= 0 && before.byKind[at] === agent.byKind) {
-        next.totals[i] = before.totals[at]
+        next.completed[i] = before.completed[at]
+        next.failed[i] = before.failed[at]
+        next.serviceMs[i] = before.serviceMs[at]
         continue
       }
-      const now = totals(agent)
-      next.totals[i] = now
-      if (at >= 0) this.add(agentId, before.totals[at], now, snapshot.at)
+      writeTotals(agent, next, i)
+      if (at >= 0) this.add(agentId, before, at, next, i, snapshot.at)
     }
     this.previous = next
     this.spare = before
   }
 
-  private add(agentId: string, before: Totals, now: Totals, at: number): void {
-    let series = this.series.get(agentId)
-    if (!series) this.series.set(agentId, (series = { serviceMs: [], errorRate: [] }))
-    let a = this.acc.get(agentId)
-    if (!a) this.acc.set(agentId, (a = { completed: 0, serviceMs: 0, finished: 0, failed: 0 }))
-    const dCompleted = now.completed - before.completed
-    const dFailed = now.failed - before.failed
+  /** Accumulates the agent's change from `before[at]` to `now[i]`, adding a point once enough tasks finished. */
+  private add(agentId: string, before: Columns, at: number, now: Columns, i: number, atMs: number): void {
+    let a = this.tracked.get(agentId)
+    if (!a) this.tracked.set(agentId, (a = fresh()))
+    const dCompleted = now.completed[i] - before.completed[at]
+    const dFailed = now.failed[i] - before.failed[at]
     if (dCompleted < 0 || dFailed < 0) {
       // Counters went back: a new agent reused the id. Start its series afresh.
-      this.series.set(agentId, { serviceMs: [], errorRate: [] })
-      this.acc.set(agentId, { completed: 0, serviceMs: 0, finished: 0, failed: 0 })
+      this.tracked.set(agentId, fresh())
       this.changed.add(agentId)
       return
     }
     a.completed += dCompleted
-    a.serviceMs += now.serviceMs - before.serviceMs
+    a.serviceSumMs += now.serviceMs[i] - before.serviceMs[at]
     a.finished += dCompleted + dFailed
     a.failed += dFailed
     if (a.completed >= this.tasksPerPoint) {
-      push(series.serviceMs, { at, value: a.serviceMs / a.completed, tasks: a.completed }, this.keepPoints)
+      push(a.serviceMs, { at: atMs, value: a.serviceSumMs / a.completed, tasks: a.completed }, this.keepPoints)
       a.completed = 0
-      a.serviceMs = 0
+      a.serviceSumMs = 0
       this.changed.add(agentId)
     }
     if (a.finished >= this.tasksPerPoint) {
-      push(series.errorRate, { at, value: a.failed / a.finished, tasks: a.finished }, this.keepPoints)
+      push(a.errorRate, { at: atMs, value: a.failed / a.finished, tasks: a.finished }, this.keepPoints)
       a.finished = 0
       a.failed = 0
       this.changed.add(agentId)

@@ -3,22 +3,20 @@ import type { AgentKindStats, AgentSnapshot } from '../model/snapshot.js'
 import { type Analyser, insight, liveAgents, ms, num, type PartCache, partCacheFor } from './analyser.js'
 import type { AnalysisConfig } from './config.js'
 
-type Candidates = ReadonlyArray<readonly [kind: string, stats: AgentKindStats]>
-const none: Candidates = []
-
-/** The kinds of an agent's `byKind` with enough completed tasks and a mean to compare (most agents have none). */
-function candidates(byKind: AgentSnapshot['byKind'], config: AnalysisConfig): Candidates {
-  let found: Array<readonly [string, AgentKindStats]> | null = null
-  for (const kind in byKind) {
-    const stats = byKind[kind]
-    const mean = stats.meanServiceMs
-    if (stats.completed < config.specialisation.minCompleted || mean === null || mean <= 0) continue
-    ;(found ??= []).push([kind, stats])
-  }
-  return found ?? none
+/**
+ * Whether an agent's `byKind` has a kind with enough completed tasks and a mean to compare (most small fleets'
+ * agents have none). A flag rather than the list: on a large fleet every agent has new figures every tick, and a
+ * list per agent would be built and collected each time.
+ */
+function hasCandidate(byKind: AgentSnapshot['byKind'], config: AnalysisConfig): boolean {
+  for (const kind in byKind) if (isCandidate(byKind[kind], config)) return true
+  return false
 }
 
-const caches = new WeakMap<AnalysisConfig, PartCache<AgentSnapshot['byKind'], Candidates>>()
+const isCandidate = (stats: AgentKindStats, config: AnalysisConfig): boolean =>
+  stats.completed >= config.specialisation.minCompleted && stats.meanServiceMs !== null && stats.meanServiceMs > 0
+
+const caches = new WeakMap<AnalysisConfig, PartCache<AgentSnapshot['byKind'], boolean>>()
 
 /**
  * `specialisation`: an agent at least `speedupAtLeast` times faster than the fleet at a task kind (mean service
@@ -28,11 +26,14 @@ export const specialisation: Analyser = (snapshot, _history, config) => {
   const c = config.specialisation
   const fleet = new Map(snapshot.kinds.map((k) => [k.kind, k]))
   const findings: Finding[] = []
-  const cache = partCacheFor(caches, config, candidates)
+  const cache = partCacheFor(caches, config, hasCandidate)
   const live = liveAgents(snapshot)
   for (let i = 0; i < live.length; i++) {
     const agent = live[i]
-    for (const [kind, stats] of cache.get(i, agent.byKind)) {
+    if (!cache.get(i, agent.byKind)) continue
+    for (const kind in agent.byKind) {
+      const stats = agent.byKind[kind]
+      if (!isCandidate(stats, config)) continue
       const f = fleet.get(kind)
       const mean = stats.meanServiceMs as number
       if (!f || f.meanServiceMs === null) continue
