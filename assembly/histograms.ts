@@ -577,6 +577,11 @@ export function histClamped(): f64 {
   return reinterpret<f64>((binBase + <u64>i) << shift)
 }
 
+/** The page of the bin an admitted value falls in (min and max of a histogram are admitted values). */
+@inline function pageOfValue(v: f64): u32 {
+  return <u32>((reinterpret<u64>(v) >> shift) - binBase) >> PAGE_SHIFT
+}
+
 /** Rank r (1-based) of q over n values, as the issue defines nearest rank: ceil(q n), at least 1. */
 @inline function rankOf(q: f64, n: f64): f64 {
   return max(1, Math.ceil(q * n))
@@ -672,10 +677,14 @@ export function histQuantiles(agent: u32, k: i32): void {
   orderRanks(k, n)
   let split = 0
   while (split < k && orderedRank(split) <= n * 0.5) split++
+  // No value lies outside [lo, hi], so the scans start at their pages: the page table of a histogram spans the
+  // whole range (about 64 cells), while a fleet's service times fill a few octaves of it.
+  const firstPage = pageOfValue(lo)
+  const lastPage = pageOfValue(hi)
   // Up: the smallest bin whose cumulative count reaches the rank.
   let j = 0
   let below: f64 = 0
-  for (let p: u32 = 0; p < nPages && j < split; p++) {
+  for (let p: u32 = firstPage; p <= lastPage && j < split; p++) {
     const ca = agg + H_PAGES + (<usize>p << 3)
     const cc = cur + H_PAGES + (<usize>p << 3)
     const ea = load<u32>(ca)
@@ -696,7 +705,7 @@ export function histQuantiles(agent: u32, k: i32): void {
   // Down: the same bin, found as the first one (from the top) with more than n - rank values at or above it.
   j = k - 1
   let above: f64 = 0
-  for (let p = <i32>nPages - 1; p >= 0 && j >= split; p--) {
+  for (let p = <i32>lastPage; p >= <i32>firstPage && j >= split; p--) {
     const ca = agg + H_PAGES + (<usize>p << 3)
     const cc = cur + H_PAGES + (<usize>p << 3)
     const ea = load<u32>(ca)
