@@ -7,6 +7,7 @@
  */
 import { Histogram, Registry, Summary } from 'prom-client'
 import { from, lastValueFrom, Subject } from 'rxjs'
+import type { AgentSnapshot } from '../src/model/snapshot.js'
 import type { SwarmEvent } from '../src/model/swarm-event.js'
 import { createSwarmMonitor } from '../src/monitor/create-swarm-monitor.js'
 import { mulberry32 as rng } from '../src/sim/mulberry32.js'
@@ -144,6 +145,57 @@ function tickMs(agents: number, share: number): { medianMs: number; meanMs: numb
   return { medianMs: times[times.length >> 1], meanMs, minMs: times[0] }
 }
 
+/**
+ * The floor under a tick where every agent has new samples: building `agents` entries of the snapshot's shape
+ * (an AgentSnapshot with its nested objects, one task kind, the default 15 buckets) and nothing else, with the
+ * last 50 kept as the history keeps them at 10,000 agents (`historyAgentEntries` 500,000). Same statistics as
+ * `tickMs`. No percentile, scoring or analysis: what a snapshot of plain objects costs at the least.
+ */
+function allocationFloorMs(agents: number): { medianMs: number; meanMs: number; minMs: number } {
+  const kept: AgentSnapshot[][] = []
+  const boundsMs = [10, 20, 40, 80, 160, 320, 640, 1280, 2560, 5120, 10240, 20480, 40960, 81920]
+  const ids = Array.from({ length: agents }, (_, a) => `agent-${a}`)
+  const times: number[] = []
+  for (let tick = 0; tick < 25; tick++) {
+    const t = performance.now()
+    const entries: AgentSnapshot[] = new Array(agents)
+    for (let a = 0; a < agents; a++) {
+      const counts: number[] = []
+      for (let b = 0; b <= boundsMs.length; b++) counts.push(tick + b)
+      const v = tick + a
+      entries[a] = {
+        agentId: ids[a],
+        slot: a,
+        state: 'busy',
+        role: null,
+        capabilities: [],
+        capacity: 2,
+        inFlight: 1,
+        queued: 0,
+        load: 0.5,
+        tasksCompleted: v,
+        tasksFailed: 0,
+        successRate: 1,
+        serviceMs: { p50: v, p90: v, p95: v, p99: v, mean: v },
+        throughputPerMin: v,
+        recoveryMs: null,
+        efficiency: 0.5,
+        efficiencyParts: { speed: v, consistency: 1, success: 1 },
+        byKind: { '(none)': { completed: v, failed: 0, meanServiceMs: v, estimateRatio: null, estimated: 0 } },
+        serviceHistogram: { boundsMs, counts, count: v, sumMs: v },
+        joinedAt: t0,
+        lastEventAt: t0 + v,
+      }
+    }
+    kept.push(entries)
+    if (kept.length > 50) kept.shift()
+    if (tick >= 10) times.push(performance.now() - t)
+  }
+  const meanMs = times.reduce((sum, t) => sum + t, 0) / times.length
+  times.sort((a, b) => a - b)
+  return { medianMs: times[times.length >> 1], meanMs, minMs: times[0] }
+}
+
 export const pipeline: Benchmark = {
   name: 'pipeline',
   summary: 'events/s end to end (1000 agents) vs prom-client, and the tick time with 10,000 agents',
@@ -176,6 +228,7 @@ export const pipeline: Benchmark = {
       { agents: 10_000, newSamples: '100%', ...tickMs(10_000, 1) },
       { agents: 10_000, newSamples: '10%', ...tickMs(10_000, 0.1) },
       { agents: 10_000, newSamples: '1%', ...tickMs(10_000, 0.01) },
+      { agents: 10_000, newSamples: 'floor: entries only', ...allocationFloorMs(10_000) },
     ]
 
     const eventsPerSec = events.length / (runs[0].best.ms / 1000)
@@ -214,6 +267,7 @@ export const pipeline: Benchmark = {
       eventsPerSecVsGoal: eventsPerSec / 1_000_000,
       tick10kVsGoal: ticks[1].medianMs / 10,
       tick10kOnePercentVsGoal: ticks[3].medianMs / 10,
+      entriesFloorVsGoal: ticks[4].medianMs / 10,
     }
     if (!json) {
       process.stdout.write(
@@ -224,7 +278,7 @@ export const pipeline: Benchmark = {
         `\none tick (snapshot, analysis, placement, rebalancer) with the given share of agents having new samples:\n\n${table(ticks)}`,
       )
       process.stdout.write(
-        `\nratios: completions/s ${ratios.completionsVsPromSummary.toFixed(1)}x prom-client Summary, ${ratios.completionsVsPromHistogram.toFixed(1)}x Histogram; events/s ${ratios.eventsPerSecVsGoal.toFixed(2)}x the 1M/s goal; 10k-agent tick (median) ${ratios.tick10kVsGoal.toFixed(2)}x the 10 ms budget with every agent having new samples, ${ratios.tick10kOnePercentVsGoal.toFixed(2)}x with 1%\n`,
+        `\nratios: completions/s ${ratios.completionsVsPromSummary.toFixed(1)}x prom-client Summary, ${ratios.completionsVsPromHistogram.toFixed(1)}x Histogram; events/s ${ratios.eventsPerSecVsGoal.toFixed(2)}x the 1M/s goal; 10k-agent tick (median) ${ratios.tick10kVsGoal.toFixed(2)}x the 10 ms budget with every agent having new samples, ${ratios.tick10kOnePercentVsGoal.toFixed(2)}x with 1%; building 10,000 plain entries alone ${ratios.entriesFloorVsGoal.toFixed(2)}x\n`,
       )
     }
     return { machine: machine(), versions: versions(['rxjs', 'zod', 'prom-client']), results, ticks, ratios }
