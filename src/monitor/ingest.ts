@@ -42,6 +42,8 @@ export class Ingest {
    * starts as null would box every timestamp stored in it, one allocation per event.
    */
   private latest = Number.NEGATIVE_INFINITY
+  /** The agent `finishing` found for the task it returned. */
+  private finishingAgent: AgentRecord | null = null
 
   constructor(
     private readonly config: SwarmMonitorConfig,
@@ -372,14 +374,16 @@ export class Ingest {
     return null
   }
 
-  /** The agent and task an outcome names, checked against the state. */
-  private finishing(
-    event: EventOf<'task:completed'> | EventOf<'task:failed'>,
-  ): { agent: AgentRecord; task: TaskRecord } | SwarmError {
+  /**
+   * The task an outcome names, checked against the state; its agent is left in `finishingAgent` (a pair returned
+   * per outcome was the one allocation left on the hot path).
+   */
+  private finishing(event: EventOf<'task:completed'> | EventOf<'task:failed'>): TaskRecord | SwarmError {
     // The common case first: the agent that holds the task reports it (no lookup by agent id).
     const held = this.state.entry(event.taskId)
     if (typeof held === 'object' && held.holder !== null && held.agentId === event.agentId) {
-      return { agent: held.holder, task: held }
+      this.finishingAgent = held.holder
+      return held
     }
     const agent = this.state.agents.get(event.agentId)
     if (!agent) {
@@ -405,13 +409,14 @@ export class Ingest {
         'agentId',
       )
     }
-    return { agent, task }
+    this.finishingAgent = agent
+    return task
   }
 
   private taskCompleted(event: EventOf<'task:completed'>): SwarmError | null {
-    const found = this.finishing(event)
-    if ('code' in found) return found
-    const { agent, task } = found
+    const task = this.finishing(event)
+    if ('code' in task) return task
+    const agent = this.finishingAgent as AgentRecord
     if (task.startedAt === null && event.durationMs === undefined) {
       return this.reject(
         errorCodes.invalidTransition,
@@ -452,9 +457,9 @@ export class Ingest {
   }
 
   private taskFailed(event: EventOf<'task:failed'>): SwarmError | null {
-    const found = this.finishing(event)
-    if ('code' in found) return found
-    const { agent, task } = found
+    const task = this.finishing(event)
+    if ('code' in task) return task
+    const agent = this.finishingAgent as AgentRecord
     this.measurements.recordFailure(agent.slot, task.kindIndex)
     this.totals.tasksFailed++
     this.state.kindFailed[task.kindIndex] = (this.state.kindFailed[task.kindIndex] ?? 0) + 1

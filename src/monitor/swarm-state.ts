@@ -1,4 +1,5 @@
 import type { AgentKindStats, AgentSnapshot, BucketCounts, ServicePercentiles } from '../model/snapshot.js'
+import { TaskList } from './task-list.js'
 
 /**
  * Who is doing what: the bookkeeping of agents and tasks that events change. No measurement lives here (that is
@@ -90,6 +91,9 @@ export interface TaskRecord {
   lastAgentId: string | null
   /** Position in its agent's `running` list while running. */
   runningIndex: number
+  /** Neighbours in the list of its state (unassigned, placing or assigned), see task-list.ts. */
+  listPrev: TaskRecord | null
+  listNext: TaskRecord | null
 }
 
 const otherKind = '(other)'
@@ -112,9 +116,9 @@ export class SwarmState {
   private endedNext = 0
   private readonly taskPool: TaskRecord[] = []
   /** Tasks by state, in the order they entered it (oldest first): strategies read these, never the whole map. */
-  readonly unassigned = new Set<TaskRecord>()
-  readonly placing = new Set<TaskRecord>()
-  readonly assigned = new Set<TaskRecord>()
+  readonly unassigned = new TaskList<TaskRecord>()
+  readonly placing = new TaskList<TaskRecord>()
+  readonly assigned = new TaskList<TaskRecord>()
   readonly kindNames: string[] = []
   /** Running tasks per kind index, and outcomes per kind index since the start. */
   readonly kindInFlight: number[] = []
@@ -251,6 +255,8 @@ export class SwarmState {
         moveAt: null,
         lastAgentId: null,
         runningIndex: -1,
+        listPrev: null,
+        listNext: null,
       }
     )
   }
