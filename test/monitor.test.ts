@@ -142,6 +142,48 @@ describe('snapshots', () => {
     expect(agent.tasksFailed).toBe(1)
   })
 
+  it("an agent's throughput counts the window's closed sub-windows, so its entry holds between events", async () => {
+    const done = (agentId: string, taskId: string, ts: number): SwarmEvent[] => [
+      { type: 'task:started', ts: t0 + ts - 100, taskId, agentId },
+      { type: 'task:completed', ts: t0 + ts, taskId, agentId },
+    ]
+    const tickAt = (ts: number): SwarmEvent => ({ type: 'queue:depth', ts: t0 + ts, depth: 0 })
+    const evs: SwarmEvent[] = [
+      { type: 'agent:joined', ts: t0, agentId: 'a' },
+      { type: 'agent:joined', ts: t0, agentId: 'b' },
+      ...done('b', 'b1', 1000),
+      ...done('a', 'a1', 2000),
+      ...done('a', 'a2', 5000),
+      tickAt(8000),
+      tickAt(11_000),
+      ...done('a', 'a3', 12_000),
+      tickAt(13_000),
+      tickAt(14_000),
+      ...done('a', 'a4', 15_000),
+      tickAt(21_000),
+      ...done('a', 'a5', 23_000),
+      tickAt(25_000),
+    ]
+    // Sub-windows of 10 s from t0 (a multiple of 10 s).
+    const { snapshots } = await run(evs, { tickMs: 1000, windowMs: 60_000, windowSlots: 6 })
+    const at = (ms: number) => snapshots.find((s) => s.at === t0 + ms) as SwarmSnapshot
+    const perMin = (s: SwarmSnapshot, id: string) => s.agents.find((x) => x.agentId === id)?.throughputPerMin
+    // Within the first sub-window, over the open one: 2 completions in 8 s.
+    expect(perMin(at(8000), 'a')).toBeCloseTo((2 * 60_000) / 8000, 9)
+    // From then on over the closed ones: [t0, t0 + 10 s) at 11 s and 13 s, a3 (in the open one) not yet.
+    expect(perMin(at(11_000), 'a')).toBeCloseTo((2 * 60_000) / 10_000, 9)
+    expect(perMin(at(13_000), 'a')).toBeCloseTo((2 * 60_000) / 10_000, 9)
+    expect(perMin(at(21_000), 'a')).toBeCloseTo((4 * 60_000) / 20_000, 9)
+    expect(perMin(at(21_000), 'b')).toBeCloseTo((1 * 60_000) / 20_000, 9)
+    expect(perMin(at(25_000), 'a')).toBeCloseTo((4 * 60_000) / 20_000, 9)
+    // The swarm's stays over the whole window, up to the snapshot: 3 completions in 11 s, 6 in 25 s.
+    expect(at(11_000).swarm.throughputPerMin).toBeCloseTo((3 * 60_000) / 11_000, 9)
+    expect(at(25_000).swarm.throughputPerMin).toBeCloseTo((6 * 60_000) / 25_000, 9)
+    // Nothing happened between 13 s and 14 s, and no sub-window closed: every entry is handed on as it was.
+    expect(at(14_000).agents).toHaveLength(2)
+    at(14_000).agents.forEach((entry, i) => expect(entry).toBe(at(13_000).agents[i]))
+  })
+
   it('measure recovery time, load, imbalance and efficiency', async () => {
     const evs: SwarmEvent[] = [
       { type: 'agent:joined', ts: t0, agentId: 'fast', capacity: 1 },

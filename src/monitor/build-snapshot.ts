@@ -24,7 +24,8 @@ export const baseDefinitions: Record<string, string> = {
   imbalance: 'coefficient of variation (population) of load across live agents',
   efficiency:
     'weighted mean of speed, consistency and success, each smoothed toward 1 by priorSamples (README: Efficiency)',
-  throughputPerMin: 'completions in the rolling window divided by the time the window covers',
+  throughputPerMin:
+    "completions in the rolling window divided by the time the window covers; an agent's over the window's closed sub-windows only (it moves in steps of windowMs / windowSlots)",
   errorRate: 'failures / (completions + failures) in the rolling window',
 }
 
@@ -45,6 +46,11 @@ export function buildSnapshot(
   const slots = state.slotsInUse()
   const windowCoveredMs = coveredMs(ingest, config, at)
   const perMinute = windowCoveredMs > 0 ? 60_000 / windowCoveredMs : 0
+  // An agent's throughput counts the closed sub-windows only. Over the whole window it would move every tick for
+  // every agent with a completion in it (the span it is divided by grows with event time), and no agent's entry
+  // could be handed on from the last snapshot. Before the first sub-window closes, over the open one.
+  const closedMs = closedCoveredMs(ingest, config, at)
+  const agentPerMinute = closedMs > 0 ? 60_000 / closedMs : perMinute
 
   // Loads and liveness into the scoring kernel, then one pass for efficiency and one for imbalance.
   for (const agent of state.agents.values()) {
@@ -75,7 +81,8 @@ export function buildSnapshot(
     windowFailed += agent.windowFailed
     tasksQueued += agent.queued
     tasksInFlight += agent.inFlight
-    agents[index++] = agentView(agent, agent.windowCompleted * perMinute, m, lastParts)
+    const agentCompleted = closedMs > 0 ? m.completions.closed(agent.slot) : agent.windowCompleted
+    agents[index++] = agentView(agent, agentCompleted * agentPerMinute, m, lastParts)
   }
 
   const kinds: KindSnapshot[] = kindNames.map((kind, k) => {
@@ -368,10 +375,21 @@ function pick3(p: Percentiles): { p50: number | null; p95: number | null; p99: n
 
 /** The span of event time the rolling window currently covers (it is shorter than windowMs at the start). */
 function coveredMs(ingest: Ingest, config: SwarmMonitorConfig, at: number): number {
+  return coveredUpTo(ingest, config, at, at)
+}
+
+/** The span the window's closed sub-windows cover: 0 while the first event is in the open one. */
+function closedCoveredMs(ingest: Ingest, config: SwarmMonitorConfig, at: number): number {
+  const subWindowMs = ingest.measurements.subWindowMs
+  return coveredUpTo(ingest, config, at, Math.floor(at / subWindowMs) * subWindowMs)
+}
+
+/** From the window's start (or the first event, when later) at `at` to `end`. */
+function coveredUpTo(ingest: Ingest, config: SwarmMonitorConfig, at: number, end: number): number {
   const first = ingest.totals.firstEventAt
   if (first === null) return 0
   const subWindowMs = ingest.measurements.subWindowMs
   const currentStart = Math.floor(at / subWindowMs) * subWindowMs
   const windowStart = currentStart - (config.windowSlots - 1) * subWindowMs
-  return Math.max(0, at - Math.max(first, windowStart))
+  return Math.max(0, end - Math.max(first, windowStart))
 }

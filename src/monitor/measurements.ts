@@ -24,6 +24,8 @@ export class Measurements {
   /** Per agent slot, over the window: failures and the sum of service ms (for the windowed mean). */
   readonly failures: RollingCounter
   readonly serviceSumMs: RollingCounter
+  /** Per agent slot: completions, read over the closed sub-windows for the agent's throughput. */
+  readonly completions: RollingCounter
   readonly subWindowMs: number
 
   private readonly batchSlots = new Uint32Array(batchSize)
@@ -59,6 +61,7 @@ export class Measurements {
     this.subWindowMs = config.windowMs / config.windowSlots
     this.failures = new RollingCounter(config.capacity, config.windowSlots, this.subWindowMs)
     this.serviceSumMs = new RollingCounter(config.capacity, config.windowSlots, this.subWindowMs)
+    this.completions = new RollingCounter(config.capacity, config.windowSlots, this.subWindowMs)
     this.expiredAt = new Float64Array(config.capacity)
     this.expiring = new Uint8Array(config.capacity)
   }
@@ -77,6 +80,7 @@ export class Measurements {
     // that expires, in the same sub-windows as the engines.
     this.failures.advanceTo(nowMs, this.expiring)
     this.serviceSumMs.advanceTo(nowMs, this.expiring)
+    this.completions.advanceTo(nowMs)
     this.subWindowEnd = (Math.floor(nowMs / this.subWindowMs) + 1) * this.subWindowMs
     this.rotations++
     const expiring = this.expiring
@@ -93,6 +97,7 @@ export class Measurements {
     this.batchValues[this.batchLength++] = serviceMs
     if (this.batchLength === batchSize) this.flushService()
     this.serviceSumMs.add(slot, serviceMs)
+    this.completions.add(slot, 1)
   }
 
   recordResponse(responseMs: number): void {
@@ -131,6 +136,7 @@ export class Measurements {
     this.scoring.resetSlot(slot)
     this.failures.reset(slot)
     this.serviceSumMs.reset(slot)
+    this.completions.reset(slot)
     this.expiredAt[slot] = 0
   }
 

@@ -33,6 +33,11 @@ export class RollingCounter {
     return this.total[slot]
   }
 
+  /** Sum over the window's closed sub-windows (all but the current one) for one slot. */
+  closed(slot: number): number {
+    return this.total[slot] - this.ring[this.current * this.capacity + slot]
+  }
+
   /**
    * Rotate so that `nowMs` falls in the current sub-window; sub-windows older than the window are forgotten. With
    * `expired`, sets expired[slot] = 1 for every slot that had an add in a sub-window forgotten now.
