@@ -1,14 +1,18 @@
 /**
- * `npm run bench -- pipeline [--json] [--tasks N]`: the monitor end to end. Prebuilt task events (queued,
- * assigned, started, completed) over 1000 agents flow from an Observable through validation, ingest, the WASM
- * kernels, event-time ticks (snapshot, analysis, strategy, rebalancer) to the final snapshot. The peer is
+ * `npm run bench -- pipeline [--json] [--tasks N] [--soak [N]]`: the monitor end to end. Prebuilt task events
+ * (queued, assigned, started, completed) over 1000 agents flow from an Observable through validation, ingest, the
+ * WASM kernels, event-time ticks (snapshot, analysis, strategy, rebalancer) to the final snapshot. The peer is
  * prom-client, the usual way a Node service measures latency, fed the same completions as a Summary and a
- * Histogram with an agent label. Then the time of one tick with 10,000 agents.
+ * Histogram with an agent label. Then the time of one tick with 10,000 agents. `--soak` runs only a long run of a
+ * busy 10,000-agent fleet instead (see `soak`).
  */
+import v8 from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import { Histogram, Registry, Summary } from 'prom-client'
 import { from, lastValueFrom, Subject } from 'rxjs'
 import type { AgentSnapshot } from '../src/model/snapshot.js'
 import type { SwarmEvent } from '../src/model/swarm-event.js'
+import type { SwarmMonitorConfigInput } from '../src/monitor/config.js'
 import { createSwarmMonitor } from '../src/monitor/create-swarm-monitor.js'
 import { mulberry32 as rng } from '../src/sim/mulberry32.js'
 import type { Benchmark } from './index.js'
@@ -102,14 +106,21 @@ function promClientRun(events: SwarmEvent[], kind: 'summary' | 'histogram'): num
 }
 
 /**
- * One tick with `agents` agents, of which `share` completed a task since the last tick (the rest keep their cached
- * figures until the window rotates): the median, mean and fastest of 15 ticks, in ms, after 10 ticks of warm-up (the
- * JIT, and the garbage of 10,000 joins and 30,000 tasks of setup collected). The mean carries the garbage
- * collection of the retained snapshots and the ticks where windows rotate.
+ * A fleet of `agents` agents on a monitor ticking once a second of event time: before each of `ticks` ticks, `share`
+ * of them complete a task. `each` gets the tick's index and the time of the event that crossed the boundary.
+ * Returns the session, still open, for the caller to read and dispose.
  */
-function tickMs(agents: number, share: number): { medianMs: number; meanMs: number; minMs: number } {
+function runFleet(
+  agents: number,
+  share: number,
+  ticks: number,
+  each: (i: number, ms: number) => void,
+  config: SwarmMonitorConfigInput = {},
+) {
   const events$ = new Subject<SwarmEvent>()
-  const session = createSwarmMonitor({ capacity: agents, tickMs: 1000 }).connect(events$, { start: 'immediate' })
+  const session = createSwarmMonitor({ capacity: agents, tickMs: 1000, ...config }).connect(events$, {
+    start: 'immediate',
+  })
   let ts = t0
   for (let a = 0; a < agents; a++) events$.next({ type: 'agent:joined', ts, agentId: `agent-${a}`, capacity: 2 })
   let task = 0
@@ -128,21 +139,63 @@ function tickMs(agents: number, share: number): { medianMs: number; meanMs: numb
     }
   }
   feed(3)
-  const warmUp = 10
-  const times: number[] = []
-  for (let i = 0; i < warmUp + 15; i++) {
-    ts += 1000
-    // New samples for `share` of the agents since the last tick, then time the event that crosses the boundary.
+  for (let i = 0; i < ticks; i++) {
+    // New samples for `share` of the agents since the last tick (started at it, done within half a second), then
+    // time the event that crosses the next boundary: one tick a round.
     feed(1, share, i)
     ts = Math.ceil((ts + 1000) / 1000) * 1000
     const t = performance.now()
     events$.next({ type: 'queue:depth', ts, depth: 0 })
-    if (i >= warmUp) times.push(performance.now() - t)
+    each(i, performance.now() - t)
   }
-  session.dispose()
+  return session
+}
+
+function stats(times: number[]): { medianMs: number; meanMs: number; minMs: number } {
   const meanMs = times.reduce((sum, t) => sum + t, 0) / times.length
-  times.sort((a, b) => a - b)
-  return { medianMs: times[times.length >> 1], meanMs, minMs: times[0] }
+  const sorted = [...times].sort((a, b) => a - b)
+  return { medianMs: sorted[sorted.length >> 1], meanMs, minMs: sorted[0] }
+}
+
+/**
+ * One tick with `agents` agents, of which `share` completed a task since the last tick (the rest keep their cached
+ * figures until the window rotates): the median, mean and fastest of 15 ticks, in ms, after 10 ticks of warm-up (the
+ * JIT, and the garbage of 10,000 joins and 30,000 tasks of setup collected). The mean carries the garbage
+ * collection of the retained snapshots and the ticks where windows rotate.
+ */
+function tickMs(agents: number, share: number): { medianMs: number; meanMs: number; minMs: number } {
+  const warmUp = 10
+  const times: number[] = []
+  runFleet(agents, share, warmUp + 15, (i, ms) => {
+    if (i >= warmUp) times.push(ms)
+  }).dispose()
+  return stats(times)
+}
+
+/**
+ * `--soak [N] [--history-agent-entries E]`: N ticks (default 700, past the 600-snapshot history) of 10,000 agents
+ * that all have new samples every tick, then the heap after a full collection and what the history holds. With the
+ * history's entry budget lifted (E = 1e9) this runs out of Node's heap, as every monitor did before the budget.
+ */
+function soak(ticks: number, historyAgentEntries?: number) {
+  v8.setFlagsFromString('--expose-gc')
+  const gc = runInNewContext('gc') as () => void
+  const times: number[] = []
+  const config = historyAgentEntries === undefined ? {} : { historyAgentEntries }
+  const session = runFleet(10_000, 1, ticks, (_, ms) => times.push(ms), config)
+  gc()
+  const heapUsedMB = process.memoryUsage().heapUsed / 2 ** 20
+  const history = session.history()
+  session.dispose()
+  return {
+    agents: 10_000,
+    ticks,
+    historyAgentEntries: historyAgentEntries ?? 'default',
+    heapUsedMB,
+    historySnapshots: history.length,
+    historyWithAgents: history.filter((s) => !s.agentsOmitted).length,
+    ...stats(times.slice(10)),
+  }
 }
 
 /**
@@ -191,9 +244,7 @@ function allocationFloorMs(agents: number): { medianMs: number; meanMs: number; 
     if (kept.length > 50) kept.shift()
     if (tick >= 10) times.push(performance.now() - t)
   }
-  const meanMs = times.reduce((sum, t) => sum + t, 0) / times.length
-  times.sort((a, b) => a - b)
-  return { medianMs: times[times.length >> 1], meanMs, minMs: times[0] }
+  return stats(times)
 }
 
 export const pipeline: Benchmark = {
@@ -202,6 +253,19 @@ export const pipeline: Benchmark = {
   async run({ json, args }) {
     const tasksArg = args.indexOf('--tasks')
     const tasks = tasksArg >= 0 ? Number(args[tasksArg + 1]) : 400_000
+    const soakArg = args.indexOf('--soak')
+    if (soakArg >= 0) {
+      const n = Number(args[soakArg + 1])
+      const entriesArg = args.indexOf('--history-agent-entries')
+      const entries = entriesArg >= 0 ? Number(args[entriesArg + 1]) : undefined
+      const result = soak(Number.isInteger(n) && n > 0 ? n : 700, entries)
+      if (!json) {
+        process.stdout.write(
+          `pipeline --soak: ${result.ticks} ticks of 10,000 agents, every agent with new samples every tick\n\n${table([result])}`,
+        )
+      }
+      return { machine: machine(), versions: versions(['rxjs', 'zod']), soak: result }
+    }
     const densities = [
       { scenario: 'end-to-end, 1M events per event-time second', gapMs: 0.004 },
       { scenario: 'end-to-end, 8,000 events per tick', gapMs: 0.5 },
