@@ -181,7 +181,7 @@ describe('snapshots', () => {
     expect(at(25_000).swarm.throughputPerMin).toBeCloseTo((6 * 60_000) / 25_000, 9)
     // Nothing happened between 13 s and 14 s, and no sub-window closed: every entry is handed on as it was.
     expect(at(14_000).agents).toHaveLength(2)
-    at(14_000).agents.forEach((entry, i) => expect(entry).toBe(at(13_000).agents[i]))
+    for (const [i, entry] of at(14_000).agents.entries()) expect(entry).toBe(at(13_000).agents[i])
   })
 
   it('measure recovery time, load, imbalance and efficiency', async () => {
