@@ -258,6 +258,9 @@ export const pipeline: Benchmark = {
       const n = Number(args[soakArg + 1])
       const entriesArg = args.indexOf('--history-agent-entries')
       const entries = entriesArg >= 0 ? Number(args[entriesArg + 1]) : undefined
+      if (entries !== undefined && !(Number.isInteger(entries) && entries >= 0)) {
+        throw new Error(`--history-agent-entries needs a whole number of entries, got '${args[entriesArg + 1]}'`)
+      }
       const result = soak(Number.isInteger(n) && n > 0 ? n : 700, entries)
       if (!json) {
         process.stdout.write(

@@ -6,9 +6,9 @@ import { Subject } from 'rxjs'
 import { describe, expect, it } from 'vitest'
 import { createAnalysis } from '../src/analysis/index.js'
 import type { AgentSnapshot, SwarmSnapshot } from '../src/model/snapshot.js'
-import { SnapshotHistory } from '../src/model/snapshot-history.js'
 import type { SwarmEvent } from '../src/model/swarm-event.js'
 import { createSwarmMonitor } from '../src/monitor/create-swarm-monitor.js'
+import { SnapshotHistory } from '../src/monitor/snapshot-history.js'
 import { agent, snapshot } from './fixtures/analysis-snapshot.js'
 
 /** Per step: how many agents, and which of them keep last snapshot's entry (by place, as build-snapshot does). */
@@ -71,17 +71,6 @@ describe('SnapshotHistory', () => {
       ),
     )
   })
-
-  it('drops snapshots older than a time', () => {
-    const history = new SnapshotHistory(10, 2)
-    for (let i = 0; i < 5; i++) history.push(snapshot({ at: i * 1000, seq: i, agents: [agent(`a${i}`)] }))
-    history.dropBefore(2500)
-    expect(history.snapshots.map((s) => s.seq)).toEqual([3, 4])
-    expect(history.agentEntries).toBe(2)
-    history.dropBefore(10_000)
-    expect(history.snapshots).toEqual([])
-    expect(history.agentEntries).toBe(0)
-  })
 })
 
 describe('a history past its entry budget', () => {
@@ -104,6 +93,45 @@ describe('a history past its entry budget', () => {
     expect(spike?.recommendation).toBe(
       'investigate a2 (6 failures in the last 10 min), a1 (1 failures in the last 10 min)',
     )
+  })
+
+  it('the analysis archive keeps no agents for a fleet too large for all its points, and error-spike says so', () => {
+    const analysis = createAnalysis({})
+    const fleet = (failed: number, n: number) =>
+      Array.from({ length: n }, (_, i) => agent(`a${i}`, { tasksFailed: i === 0 ? failed : 0 }))
+    // One snapshot a minute for an hour; the monitor's own history keeps the last 10.
+    const history: SwarmSnapshot[] = []
+    const at = (i: number) => i * 60_000
+    let last: ReturnType<typeof analysis.evaluate> | undefined
+    for (let i = 0; i <= 60; i++) {
+      // 1,667 agents: one more than 120 archive points of them fit in 200,000 entries.
+      const s = snapshot({ at: at(i), swarm: { tasksFailed: i }, agents: fleet(i, 1667) })
+      last = analysis.evaluate(s, history.slice(-10))
+      history.push(s)
+    }
+    const spike = last?.insights.find((i) => i.kind === 'error-spike')
+    // 60 failures since the (thin) archive point an hour old; a0's since the oldest snapshot with agents, 10 min.
+    expect(spike?.value).toBe(60)
+    expect(spike?.recommendation).toBe('investigate a0 (10 failures in the last 10 min)')
+  })
+
+  it('throughput-degradation says when the snapshot it compares agents with is less than a window old', () => {
+    const analysis = createAnalysis({})
+    const thin = { ...snapshot({ at: 0 }), agents: [], agentsOmitted: true as const }
+    const halfAWindowAgo = snapshot({
+      at: 570_000,
+      agents: [agent('a1', { throughputPerMin: 10 }), agent('a2', { throughputPerMin: 10 })],
+    })
+    const now = snapshot({
+      at: 600_000,
+      window: { durationMs: 60_000 },
+      agents: [agent('a1', { throughputPerMin: 10 }), agent('a2', { throughputPerMin: 1 })],
+      swarm: { throughputPerMin: 11, throughputHistoricalPerMin: 20, tasksQueued: 3 },
+    })
+    const found = analysis
+      .evaluate(now, [thin, halfAWindowAgo])
+      .insights.find((i) => i.kind === 'throughput-degradation')
+    expect(found?.recommendation).toBe('investigate a2 (10/min -> 1/min) (since 30 s ago)')
   })
 
   it('the monitor thins its oldest snapshots and keeps every swarm figure, so comparePeriods still reads them', () => {

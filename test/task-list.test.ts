@@ -8,7 +8,7 @@ interface Node extends ListNode<Node> {
   id: number
 }
 
-/** An operation on node `id`: add it (if absent), delete it (if present), or move it to the end (if present). */
+/** An operation on node `id`: add it (if absent), delete it, or move it to the end (if present). */
 const opArb = fc.record({ op: fc.constantFrom('add', 'delete', 'move'), id: fc.nat({ max: 7 }) })
 
 function apply(op: { op: string; id: number }, nodes: Node[], list: TaskList<Node>, set: Set<Node>): void {
@@ -16,7 +16,8 @@ function apply(op: { op: string; id: number }, nodes: Node[], list: TaskList<Nod
   if (op.op === 'add' && !set.has(node)) {
     set.add(node)
     list.add(node)
-  } else if (op.op === 'delete' && set.has(node)) {
+  } else if (op.op === 'delete') {
+    // A node in no list too: both leave it alone.
     set.delete(node)
     list.delete(node)
   } else if (op.op === 'move' && set.has(node)) {

@@ -1,6 +1,5 @@
 import type { Action, Alert, Bottleneck, Finding, Insight, Prediction, SlaStatus } from '../model/finding.js'
 import type { SwarmSnapshot } from '../model/snapshot.js'
-import { SnapshotHistory } from '../model/snapshot-history.js'
 import { actionKey, deriveActions } from './actions.js'
 import { AlertEvaluator } from './alerts.js'
 import type { Analyser } from './analyser.js'
@@ -69,8 +68,10 @@ export interface AnalysisResult {
 /** Snapshots kept over the longest window beyond the monitor's history. */
 const ARCHIVE_POINTS = 120
 /**
- * Per-agent entries the archive may hold (about 1 KB each): all 120 points of a fleet of 1,600 busy agents, the
- * last 10 minutes of one of 10,000. Older points keep their swarm figures (`agentsOmitted`).
+ * Per-agent entries the archive may hold (about 1 KB each). A point is read only once it is older than the
+ * monitor's history, and any point may become the hour-old baseline, so a point keeps its agents only when every
+ * point of the archive could: fleets of up to 1,666 agents. A larger fleet's points keep their swarm figures
+ * (`agentsOmitted`), and error-spike names agents over the span the history still has them for.
  */
 const ARCHIVE_AGENT_ENTRIES = 200_000
 
@@ -95,16 +96,19 @@ export function createAnalysis(config: AnalysisConfigInput = {}): Analysis {
   // cumulative counters over an hour stay exact.
   const archiveSpanMs = Math.max(cfg.errorSpike.windowMs, cfg.throughputDegradation.minHistoryMs)
   const archiveEveryMs = archiveSpanMs / ARCHIVE_POINTS
-  const archive = new SnapshotHistory(Number.POSITIVE_INFINITY, ARCHIVE_AGENT_ENTRIES)
+  const archive: SwarmSnapshot[] = []
 
   return {
     evaluate(snapshot, recent) {
       const oldest = recent.length > 0 ? recent[0].at : snapshot.at
-      const older = archive.snapshots.filter((s) => s.at < oldest && s.at >= snapshot.at - archiveSpanMs)
+      const older = archive.filter((s) => s.at < oldest && s.at >= snapshot.at - archiveSpanMs)
       const history = older.length > 0 ? [...older, ...recent] : recent
-      const lastArchived = archive.snapshots[archive.snapshots.length - 1]
-      if (!lastArchived || snapshot.at - lastArchived.at >= archiveEveryMs) archive.push(snapshot)
-      archive.dropBefore(snapshot.at - archiveSpanMs)
+      const lastArchived = archive[archive.length - 1]
+      if (!lastArchived || snapshot.at - lastArchived.at >= archiveEveryMs) {
+        const fits = snapshot.agents.length * ARCHIVE_POINTS <= ARCHIVE_AGENT_ENTRIES
+        archive.push(fits ? snapshot : { ...snapshot, agents: [], agentsOmitted: true })
+      }
+      while (archive.length > 0 && archive[0].at < snapshot.at - archiveSpanMs) archive.shift()
       const errors: AnalysisResult['errors'] = []
       const findings: Finding[] = []
       for (const [name, analyse] of Object.entries(analysers)) {

@@ -55,6 +55,9 @@ export const throughputDegradation: Analyser = (snapshot, history, config) => {
       .slice(0, 3)
       .map((d) => `${d.agent.agentId} (${num(d.was)}/min -> ${num(d.agent.throughputPerMin)}/min)`)
       .join(', ')}`
+    // A long history keeps agents on its newest snapshots only: say when the comparison is shorter than a window.
+    const sinceMs = earlier ? snapshot.at - earlier.at : 0
+    if (sinceMs < snapshot.window.durationMs) recommendation += ` (since ${num(sinceMs / 1000)} s ago)`
   } else {
     const perAgent = live.length > 0 ? now / live.length : 0
     const more = perAgent > 0 ? Math.ceil((average - now) / perAgent) : 1

@@ -25,7 +25,7 @@ export const baseDefinitions: Record<string, string> = {
   efficiency:
     'weighted mean of speed, consistency and success, each smoothed toward 1 by priorSamples (README: Efficiency)',
   throughputPerMin:
-    "completions in the rolling window divided by the time the window covers; an agent's over the window's closed sub-windows only (it moves in steps of windowMs / windowSlots)",
+    "completions in the rolling window divided by the time the window covers; an agent's over the window's closed sub-windows only (it changes when one closes, every windowMs / windowSlots; over the open one until the first closes)",
   errorRate: 'failures / (completions + failures) in the rolling window',
 }
 

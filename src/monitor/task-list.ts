@@ -36,9 +36,11 @@ export class TaskList<T extends ListNode<T>> implements Iterable<T> {
     for (const cursor of this.cursors) if (cursor.next === null) cursor.next = node
   }
 
-  /** Unlinks `node`, which must be in this list. */
+  /** Unlinks `node` (in this list, or in none: then nothing happens, as with Set.delete). */
   delete(node: T): void {
     const { listPrev: prev, listNext: next } = node
+    // Only the head has no predecessor: without this, deleting an unlinked node would empty the list.
+    if (prev === null && this.head !== node) return
     if (prev) prev.listNext = next
     else this.head = next
     if (next) next.listPrev = prev

@@ -1,4 +1,4 @@
-import type { SwarmSnapshot } from './snapshot.js'
+import type { SwarmSnapshot } from '../model/snapshot.js'
 
 /**
  * A bounded run of snapshots, oldest first, bounded twice: by count, and by the per-agent entries the kept
@@ -41,16 +41,11 @@ export class SnapshotHistory {
     this.ring.push(snapshot)
     this.fresh.push(fresh)
     this.entries += this.ring.length - 1 === this.firstFull ? snapshot.agents.length : fresh
-    while (this.ring.length > this.maxSnapshots) this.shift()
+    while (this.ring.length > this.maxSnapshots) this.dropOldest()
     while (this.entries > this.maxAgentEntries && this.firstFull < this.ring.length - 1) this.thinOldest()
   }
 
-  /** Drops the snapshots older than `at`. */
-  dropBefore(at: number): void {
-    while (this.ring.length > 0 && this.ring[0].at < at) this.shift()
-  }
-
-  private shift(): void {
+  private dropOldest(): void {
     if (this.firstFull > 0) {
       this.firstFull--
     } else {
