@@ -1,5 +1,5 @@
 import { type Analyser, insight, liveAgents, num } from './analyser.js'
-import { snapshotBefore, snapshotWithAgentsBefore } from './throughput-degradation.js'
+import { snapshotBefore } from './throughput-degradation.js'
 
 /**
  * `error-spike`: more than `errorsAbove` failed tasks in the last `windowMs` (default an hour). Failures are the
@@ -13,7 +13,7 @@ export const errorSpike: Analyser = (snapshot, history, config) => {
   if (errors <= c.errorsAbove) return []
   // Per agent, failures since the same baseline; when the history kept that one without its agents, since the
   // oldest snapshot that has them (a shorter span, said so in the recommendation).
-  const agentBaseline = baseline?.agentsOmitted ? snapshotWithAgentsBefore(history, snapshot.at, c.windowMs) : baseline
+  const agentBaseline = baseline?.agentsOmitted ? snapshotBefore(history, snapshot.at, c.windowMs, true) : baseline
   const sameSpan = agentBaseline === baseline
   const before = new Map(agentBaseline?.agents.map((a) => [a.agentId, a.tasksFailed]) ?? [])
   const culprits = liveAgents(snapshot)

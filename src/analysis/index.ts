@@ -1,5 +1,5 @@
 import type { Action, Alert, Bottleneck, Finding, Insight, Prediction, SlaStatus } from '../model/finding.js'
-import type { SwarmSnapshot } from '../model/snapshot.js'
+import { type SwarmSnapshot, withoutAgents } from '../model/snapshot.js'
 import { actionKey, deriveActions } from './actions.js'
 import { AlertEvaluator } from './alerts.js'
 import type { Analyser } from './analyser.js'
@@ -106,7 +106,7 @@ export function createAnalysis(config: AnalysisConfigInput = {}): Analysis {
       const lastArchived = archive[archive.length - 1]
       if (!lastArchived || snapshot.at - lastArchived.at >= archiveEveryMs) {
         const fits = snapshot.agents.length * ARCHIVE_POINTS <= ARCHIVE_AGENT_ENTRIES
-        archive.push(fits ? snapshot : { ...snapshot, agents: [], agentsOmitted: true })
+        archive.push(fits ? snapshot : withoutAgents(snapshot))
       }
       while (archive.length > 0 && archive[0].at < snapshot.at - archiveSpanMs) archive.shift()
       const errors: AnalysisResult['errors'] = []

@@ -1,28 +1,19 @@
 import type { SwarmSnapshot } from '../model/snapshot.js'
 import { type Analyser, insight, liveAgents, num, pct, queueDepth } from './analyser.js'
 
-/** The latest snapshot at least `ageMs` older than `at`, or the oldest one kept. */
+/**
+ * The latest snapshot at least `ageMs` older than `at`, or the oldest one kept; with `withAgents`, among the
+ * snapshots that kept their agents only (a long history keeps its oldest without them, `agentsOmitted`).
+ */
 export function snapshotBefore(
   history: readonly SwarmSnapshot[],
   at: number,
   ageMs: number,
-): SwarmSnapshot | undefined {
-  for (let i = history.length - 1; i >= 0; i--) if (history[i].at <= at - ageMs) return history[i]
-  return history[0]
-}
-
-/**
- * The same among the snapshots that kept their agents (a long history keeps its oldest snapshots without them,
- * `agentsOmitted`): the latest at least `ageMs` older than `at`, or the oldest with agents.
- */
-export function snapshotWithAgentsBefore(
-  history: readonly SwarmSnapshot[],
-  at: number,
-  ageMs: number,
+  withAgents = false,
 ): SwarmSnapshot | undefined {
   let oldest: SwarmSnapshot | undefined
   for (let i = history.length - 1; i >= 0; i--) {
-    if (history[i].agentsOmitted) continue
+    if (withAgents && history[i].agentsOmitted) continue
     if (history[i].at <= at - ageMs) return history[i]
     oldest = history[i]
   }
@@ -42,7 +33,7 @@ export const throughputDegradation: Analyser = (snapshot, history, config) => {
   if (!(average > 0) || now >= c.belowRatio * average) return []
   if (c.onlyWithPendingWork && queueDepth(snapshot) === 0) return []
 
-  const earlier = snapshotWithAgentsBefore(history, snapshot.at, snapshot.window.durationMs)
+  const earlier = snapshotBefore(history, snapshot.at, snapshot.window.durationMs, true)
   const before = new Map(earlier?.agents.map((a) => [a.agentId, a.throughputPerMin]) ?? [])
   const live = liveAgents(snapshot)
   const drops = live

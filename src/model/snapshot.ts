@@ -171,3 +171,8 @@ export interface MetricDelta {
   delta: number | null
   ratio: number | null
 }
+
+/** A history's copy of a snapshot without its agents (every other figure kept), see `agentsOmitted`. */
+export function withoutAgents(snapshot: SwarmSnapshot): SwarmSnapshot {
+  return { ...snapshot, agents: [], agentsOmitted: true }
+}

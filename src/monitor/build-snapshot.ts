@@ -49,7 +49,7 @@ export function buildSnapshot(
   // An agent's throughput counts the closed sub-windows only. Over the whole window it would move every tick for
   // every agent with a completion in it (the span it is divided by grows with event time), and no agent's entry
   // could be handed on from the last snapshot. Before the first sub-window closes, over the open one.
-  const closedMs = closedCoveredMs(ingest, config, at)
+  const closedMs = coveredMs(ingest, config, at, true)
   const agentPerMinute = closedMs > 0 ? 60_000 / closedMs : perMinute
 
   // Loads and liveness into the scoring kernel, then one pass for efficiency and one for imbalance.
@@ -373,23 +373,15 @@ function pick3(p: Percentiles): { p50: number | null; p95: number | null; p99: n
   return { p50: p.p50, p95: p.p95, p99: p.p99 }
 }
 
-/** The span of event time the rolling window currently covers (it is shorter than windowMs at the start). */
-function coveredMs(ingest: Ingest, config: SwarmMonitorConfig, at: number): number {
-  return coveredUpTo(ingest, config, at, at)
-}
-
-/** The span the window's closed sub-windows cover: 0 while the first event is in the open one. */
-function closedCoveredMs(ingest: Ingest, config: SwarmMonitorConfig, at: number): number {
-  const subWindowMs = ingest.measurements.subWindowMs
-  return coveredUpTo(ingest, config, at, Math.floor(at / subWindowMs) * subWindowMs)
-}
-
-/** From the window's start (or the first event, when later) at `at` to `end`. */
-function coveredUpTo(ingest: Ingest, config: SwarmMonitorConfig, at: number, end: number): number {
+/**
+ * The span of event time the rolling window currently covers (it is shorter than windowMs at the start); with
+ * `closedOnly`, the span of its closed sub-windows (0 while the first event is in the open one).
+ */
+function coveredMs(ingest: Ingest, config: SwarmMonitorConfig, at: number, closedOnly = false): number {
   const first = ingest.totals.firstEventAt
   if (first === null) return 0
   const subWindowMs = ingest.measurements.subWindowMs
   const currentStart = Math.floor(at / subWindowMs) * subWindowMs
   const windowStart = currentStart - (config.windowSlots - 1) * subWindowMs
-  return Math.max(0, end - Math.max(first, windowStart))
+  return Math.max(0, (closedOnly ? currentStart : at) - Math.max(first, windowStart))
 }

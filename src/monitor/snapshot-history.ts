@@ -1,4 +1,4 @@
-import type { SwarmSnapshot } from '../model/snapshot.js'
+import { type SwarmSnapshot, withoutAgents } from '../model/snapshot.js'
 
 /**
  * A bounded run of snapshots, oldest first, bounded twice: by count, and by the per-agent entries the kept
@@ -61,7 +61,7 @@ export class SnapshotHistory {
   private thinOldest(): void {
     const i = this.firstFull
     const snapshot = this.ring[i]
-    this.ring[i] = { ...snapshot, agents: [], agentsOmitted: true }
+    this.ring[i] = withoutAgents(snapshot)
     this.entries += this.ring[i + 1].agents.length - this.fresh[i + 1] - snapshot.agents.length
     this.firstFull++
   }
