@@ -10,6 +10,7 @@ import { agentSeries } from '../src/analysis/series.js'
 import { slowAgent } from '../src/analysis/slow-agent.js'
 import { specialisation } from '../src/analysis/specialisation.js'
 import type { Bottleneck, Insight } from '../src/model/finding.js'
+import type { Reassignment } from '../src/model/reassignment.js'
 import type { AgentSnapshot, SwarmSnapshot } from '../src/model/snapshot.js'
 import type { SwarmEvent } from '../src/model/swarm-event.js'
 import { buildSnapshot } from '../src/monitor/build-snapshot.js'
@@ -32,8 +33,14 @@ const analysis = {
 const stepArb = fc.record({
   /** Event time to the next step: often within a tick, sometimes past several sub-windows. */
   advanceMs: fc.oneof(fc.integer({ min: 0, max: 900 }), fc.integer({ min: 900, max: 9000 })),
-  /** Per agent (by index): nothing, a completion, a failure, or a task left waiting at it. */
-  work: fc.array(fc.constantFrom('none', 'none', 'complete', 'fail', 'queue'), { minLength: 8, maxLength: 8 }),
+  /**
+   * Per agent (by index): nothing, a completion, a failure, a task left waiting at it, or a task queued for the
+   * monitor to place (the strategy's placements and the rebalancer's moves change agents' counts too).
+   */
+  work: fc.array(fc.constantFrom('none', 'none', 'complete', 'fail', 'queue', 'pool'), {
+    minLength: 8,
+    maxLength: 8,
+  }),
   serviceMs: fc.array(fc.integer({ min: 1, max: 3000 }), { minLength: 8, maxLength: 8 }),
   kind: fc.nat(),
   /** An agent leaves (and a new one joins in its place later), now and then. */
@@ -82,6 +89,7 @@ function eventsOf(steps: Step[]): SwarmEvent[] {
       const agentId = ids[a]
       const kind = kinds[(step.kind + a) % kinds.length]
       events.push({ type: 'task:queued', ts, taskId, kind })
+      if (work === 'pool') return
       events.push({ type: 'task:assigned', ts, taskId, agentId })
       if (work === 'queue') return
       events.push({ type: 'task:started', ts, taskId, agentId })
@@ -124,6 +132,8 @@ function fromScratch(session: unknown, at: number, reassignments: number): Swarm
     'serviceHistogramView',
     'efficiencyParts',
     'snapshotView',
+    'revision',
+    'entryRevision',
   ] as const
   const saved = [...s.ingest.state.agents.values()].map((agent) => {
     const kept = Object.fromEntries(cacheFields.map((f) => [f, agent[f]]))
@@ -150,14 +160,16 @@ describe('incremental tick', () => {
     let checked = 0
     const found = new Set<string>()
     fc.assert(
-      fc.property(fc.array(stepArb, { minLength: 5, maxLength: 40 }), (steps) => {
+      fc.property(fc.array(stepArb, { minLength: 5, maxLength: 40 }), fc.boolean(), (steps, rebalance) => {
         const events$ = new Subject<SwarmEvent>()
         const session = createSwarmMonitor({
           tickMs: 1000,
           windowMs: 6000,
           windowSlots: 3,
           historySize: 1000,
-          rebalance: false,
+          // Placements and moves nobody answers expire within a run, and give the agents' counts back.
+          placementTimeoutMs: 3000,
+          rebalance,
           idleTicks: false,
           analysis,
         }).connect(events$, { start: 'immediate' })
@@ -183,13 +195,135 @@ describe('incremental tick', () => {
         for (const s of session.history()) for (const f of [...s.insights, ...s.bottlenecks]) found.add(f.kind)
         checked += pairs.length
       }),
-      { numRuns: 40, examples: [[scriptedSteps(0)], [scriptedSteps(1)], [scriptedSteps(2)]] },
+      {
+        numRuns: 40,
+        examples: [
+          [scriptedSteps(0), false],
+          [scriptedSteps(1), false],
+          [scriptedSteps(2), true],
+        ],
+      },
     )
     expect(checked).toBeGreaterThan(100)
     // The runs raise every per-agent finding the incremental paths serve, so the comparisons are not of empty lists.
     // The scripted examples alone give 123 comparisons and every kind: the counts do not hang on the random runs.
     for (const kind of ['slow-agent', 'failing-agent', 'specialisation', 'anomaly', 'imbalance'])
       expect(found).toContain(kind)
+  })
+})
+
+/**
+ * What changes an agent's counts but no kernel figure: assignments, starts, placements the monitor emits and the
+ * host's answers to them, moves, cancellations, departures and returns. With no completion after the set-up the
+ * efficiency figures stay put, so a handed-on entry is right only if every such change bumped the agent's revision.
+ */
+const countStepArb = fc.oneof(
+  fc.record({ op: fc.constant('assign' as const), agent: fc.nat({ max: 5 }) }),
+  fc.record({ op: fc.constant('start' as const), agent: fc.nat({ max: 5 }) }),
+  fc.record({ op: fc.constant('pool' as const) }),
+  fc.record({ op: fc.constant('answer' as const), refuse: fc.boolean() }),
+  fc.record({ op: fc.constant('cancel' as const) }),
+  fc.record({ op: fc.constant('leave-or-join' as const), agent: fc.nat({ max: 5 }) }),
+  // Often enough that most runs cross a dozen ticks.
+  { arbitrary: fc.record({ op: fc.constant('advance' as const), ms: fc.integer({ min: 100, max: 2500 }) }), weight: 4 },
+)
+
+describe('handed-on agent entries', () => {
+  it('show every change of state and counts, with no kernel figure moving (property)', () => {
+    let compared = 0
+    let handedOn = 0
+    let moves = 0
+    let reassignmentsAnswered = 0
+    fc.assert(
+      fc.property(fc.array(countStepArb, { minLength: 10, maxLength: 60 }), fc.boolean(), (steps, rebalance) => {
+        const events$ = new Subject<SwarmEvent>()
+        const session = createSwarmMonitor({
+          tickMs: 1000,
+          placementTimeoutMs: 3000,
+          rebalance,
+          // Eager, so moves (and their expiry) happen in most runs.
+          rebalancer: { imbalanceThreshold: 0.1, minDwellMs: 0, cooldownMs: 0, minGainMs: 0 },
+          idleTicks: false,
+        }).connect(events$, { start: 'immediate' })
+        const pending: Reassignment[] = []
+        session.reassignments$.subscribe((r) => {
+          pending.push(r)
+          if (r.reason === 'rebalance') moves++
+        })
+        const pairs: Array<{ emitted: unknown; expected: unknown }> = []
+        let previous: SwarmSnapshot | null = null
+        session.snapshots$.subscribe((emitted) => {
+          const scratch = fromScratch(session, emitted.at, emitted.swarm.reassignments.emitted)
+          pairs.push({ emitted: emitted.agents, expected: scratch.agents })
+          for (let i = 0; previous && i < emitted.agents.length; i++)
+            if (emitted.agents[i] === previous.agents[i]) handedOn++
+          previous = emitted
+        })
+        const ids = Array.from({ length: 6 }, (_, a) => `agent-${a}`)
+        const live = ids.map(() => true)
+        let ts = t0
+        let task = 0
+        // Set-up: every agent completes three tasks, then the first sub-window closes, so the figures settle.
+        for (const agentId of ids) events$.next({ type: 'agent:joined', ts, agentId, capacity: 2 })
+        for (let r = 0; r < 3; r++) {
+          ids.forEach((agentId, a) => {
+            const taskId = `t${task++}`
+            events$.next({ type: 'task:started', ts, taskId, agentId })
+            events$.next({ type: 'task:completed', ts, taskId, agentId, durationMs: 100 * (a + 1) })
+          })
+        }
+        ts += 11_000
+        events$.next({ type: 'queue:depth', ts, depth: 0 })
+        const waiting = ids.map((): string[] => [])
+        const open: string[] = []
+        for (const step of steps) {
+          if (step.op === 'advance') {
+            ts += step.ms
+            events$.next({ type: 'queue:depth', ts, depth: 0 })
+          } else if (step.op === 'assign' && live[step.agent]) {
+            const taskId = `t${task++}`
+            events$.next({ type: 'task:queued', ts, taskId, kind: 'plan' })
+            events$.next({ type: 'task:assigned', ts, taskId, agentId: ids[step.agent] })
+            waiting[step.agent].push(taskId)
+            open.push(taskId)
+          } else if (step.op === 'start' && live[step.agent] && waiting[step.agent].length > 0) {
+            const taskId = waiting[step.agent].shift() as string
+            events$.next({ type: 'task:started', ts, taskId, agentId: ids[step.agent] })
+          } else if (step.op === 'pool') {
+            const taskId = `t${task++}`
+            events$.next({ type: 'task:queued', ts, taskId, kind: 'plan' })
+            open.push(taskId)
+          } else if (step.op === 'answer' && pending.length > 0) {
+            const r = pending.shift() as Reassignment
+            reassignmentsAnswered++
+            events$.next(
+              step.refuse
+                ? { type: 'reassignment:refused', ts, taskId: r.taskId, toAgentId: r.toAgentId, reason: 'busy' }
+                : { type: 'task:assigned', ts, taskId: r.taskId, agentId: r.toAgentId },
+            )
+          } else if (step.op === 'cancel' && open.length > 0) {
+            events$.next({ type: 'task:cancelled', ts, taskId: open.shift() as string })
+          } else if (step.op === 'leave-or-join') {
+            const agentId = ids[step.agent]
+            events$.next(
+              live[step.agent]
+                ? { type: 'agent:left', ts, agentId }
+                : { type: 'agent:joined', ts, agentId, capacity: 3 },
+            )
+            live[step.agent] = !live[step.agent]
+          }
+        }
+        session.dispose()
+        for (const { emitted, expected } of pairs) expect(emitted).toEqual(expected)
+        compared += pairs.length * 6
+      }),
+      { numRuns: 150 },
+    )
+    // The comparisons are of handed-on entries (about two in three), and the moves happen: about 6,000 entries,
+    // 170 moves and 100 answered reassignments a run.
+    expect(handedOn).toBeGreaterThan(compared / 3)
+    expect(moves).toBeGreaterThan(50)
+    expect(reassignmentsAnswered).toBeGreaterThan(40)
   })
 })
 

@@ -197,6 +197,7 @@ export class Ingest {
     agent.capacity = event.capacity ?? 1
     agent.role = event.role ?? null
     agent.lastEventAt = event.ts
+    agent.revision++
     state.liveAgents++
     this.measurements.scoring.setLive(agent.slot, true)
     return null
@@ -216,6 +217,7 @@ export class Ingest {
     agent.live = false
     agent.leftAt = event.ts
     agent.lastEventAt = event.ts
+    agent.revision++
     state.liveAgents--
     this.measurements.scoring.setLive(agent.slot, false)
     state.pendingReleases.push({ at: event.ts + this.config.windowMs, agentId: agent.id })
@@ -341,6 +343,7 @@ export class Ingest {
     this.state.transition(task, 'assigned', agent.id, agent)
     task.assignedAt = event.ts
     agent.lastEventAt = event.ts
+    agent.revision++
     return null
   }
 
@@ -371,6 +374,7 @@ export class Ingest {
     this.state.transition(task, 'running', agent.id, agent)
     task.startedAt = event.ts
     agent.lastEventAt = event.ts
+    agent.revision++
     return null
   }
 
@@ -452,6 +456,7 @@ export class Ingest {
       agent.failingSince = null
     }
     agent.lastEventAt = event.ts
+    agent.revision++
     this.state.end(task, 'completed')
     return null
   }
@@ -467,6 +472,7 @@ export class Ingest {
     agent.samples++
     agent.failingSince ??= event.ts
     agent.lastEventAt = event.ts
+    agent.revision++
     this.state.end(task, 'failed')
     return null
   }
@@ -505,7 +511,10 @@ export class Ingest {
     task.moveTo = toAgentId
     task.moveAt = now
     const target = this.state.agents.get(toAgentId)
-    if (target) target.queued++
+    if (target) {
+      target.queued++
+      target.revision++
+    }
   }
 
   /** Placements and moves the host never answered go back to where they were. */

@@ -60,6 +60,14 @@ export interface AgentRecord {
   efficiencyParts: EfficiencyParts | null
   /** The agent's entry in the last snapshot: handed on while every figure in it is the same (null: none yet). */
   snapshotView: AgentSnapshot | null
+  /**
+   * Bumped by every change to a field the agent's snapshot entry is built from (state, counts, identity, the views
+   * above). While it is still `entryRevision` and the kernels' figures are as they were, build-snapshot hands the
+   * last entry on without reading it. test/analysis-incremental.test.ts holds every snapshot to a build from
+   * scratch, so a change that forgets to bump it shows there.
+   */
+  revision: number
+  entryRevision: number
 }
 
 export interface EfficiencyParts {
@@ -207,6 +215,8 @@ export class SwarmState {
       serviceHistogramView: null,
       efficiencyParts: null,
       snapshotView: null,
+      revision: 0,
+      entryRevision: -1,
     }
   }
 
@@ -280,6 +290,7 @@ export class SwarmState {
     else if (state === 'placing') this.placing.add(task)
     else if (state === 'assigned') this.assigned.add(task)
     if (agent) {
+      agent.revision++
       if (state === 'running') {
         agent.inFlight++
         task.runningIndex = agent.running.length
@@ -296,6 +307,7 @@ export class SwarmState {
     else if (task.state === 'assigned') this.assigned.delete(task)
     const agent = task.holder
     if (agent !== null) {
+      agent.revision++
       if (task.state === 'running') {
         agent.inFlight--
         removeRunning(agent, task)
@@ -303,7 +315,10 @@ export class SwarmState {
     }
     if (task.moveTo !== null) {
       const target = this.agents.get(task.moveTo)
-      if (target) target.queued--
+      if (target) {
+        target.queued--
+        target.revision++
+      }
       task.moveTo = null
       task.moveAt = null
     }
