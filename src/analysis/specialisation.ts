@@ -4,19 +4,24 @@ import { type Analyser, insight, liveAgents, ms, num, type PartCache, partCacheF
 import type { AnalysisConfig } from './config.js'
 
 /**
- * Whether an agent's `byKind` has a kind with enough completed tasks and a mean to compare (most small fleets'
- * agents have none). A flag rather than the list: on a large fleet every agent has new figures every tick, and a
- * list per agent would be built and collected each time.
+ * The smallest mean service time among an agent's kinds with enough completed tasks (+Infinity when none has):
+ * an agent whose smallest mean is above the largest fleet mean divided by `speedupAtLeast` is faster than the fleet
+ * at no kind, so most agents of a large fleet cost one comparison a tick. A figure rather than the list: on a large
+ * fleet every agent can have new figures every tick, and a list per agent would be built and collected each time.
  */
-function hasCandidate(byKind: AgentSnapshot['byKind'], config: AnalysisConfig): boolean {
-  for (const kind in byKind) if (isCandidate(byKind[kind], config)) return true
-  return false
+function fastestCandidateMs(byKind: AgentSnapshot['byKind'], config: AnalysisConfig): number {
+  let fastest = Number.POSITIVE_INFINITY
+  for (const kind in byKind) {
+    const stats = byKind[kind]
+    if (isCandidate(stats, config) && (stats.meanServiceMs as number) < fastest) fastest = stats.meanServiceMs as number
+  }
+  return fastest
 }
 
 const isCandidate = (stats: AgentKindStats, config: AnalysisConfig): boolean =>
   stats.completed >= config.specialisation.minCompleted && stats.meanServiceMs !== null && stats.meanServiceMs > 0
 
-const caches = new WeakMap<AnalysisConfig, PartCache<AgentSnapshot['byKind'], boolean>>()
+const caches = new WeakMap<AnalysisConfig, PartCache<AgentSnapshot['byKind'], number>>()
 
 /**
  * `specialisation`: an agent at least `speedupAtLeast` times faster than the fleet at a task kind (mean service
@@ -25,12 +30,17 @@ const caches = new WeakMap<AnalysisConfig, PartCache<AgentSnapshot['byKind'], bo
 export const specialisation: Analyser = (snapshot, _history, config) => {
   const c = config.specialisation
   const fleet = new Map(snapshot.kinds.map((k) => [k.kind, k]))
+  let slowestFleetMs = 0
+  for (const k of snapshot.kinds)
+    if (k.meanServiceMs !== null && k.meanServiceMs > slowestFleetMs) slowestFleetMs = k.meanServiceMs
+  // An agent must beat some kind's fleet mean by speedupAtLeast; the margin keeps the screen clear of rounding.
+  const slowestCandidateMs = (slowestFleetMs / c.speedupAtLeast) * (1 + 1e-9)
   const findings: Finding[] = []
-  const cache = partCacheFor(caches, config, hasCandidate)
+  const cache = partCacheFor(caches, config, fastestCandidateMs)
   const live = liveAgents(snapshot)
   for (let i = 0; i < live.length; i++) {
     const agent = live[i]
-    if (!cache.get(i, agent.byKind)) continue
+    if (cache.get(i, agent.byKind) > slowestCandidateMs) continue
     for (const kind in agent.byKind) {
       const stats = agent.byKind[kind]
       if (!isCandidate(stats, config)) continue
