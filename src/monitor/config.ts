@@ -11,7 +11,8 @@ const positiveMs = z.number().finite().positive()
 
 /**
  * The monitor's configuration: plain data, every field optional with the default shown in the README's
- * config table. `createSwarmMonitor` throws one ConfigError that lists every wrong field.
+ * config table. `createSwarmMonitor` throws one ConfigError that lists every wrong field. Every object, at any
+ * depth, is strict: a misspelt key is an error, not a silent default.
  */
 export const swarmMonitorConfigSchema = z
   .object({
@@ -74,15 +75,18 @@ export const swarmMonitorConfigSchema = z
             consistency: z.number().nonnegative().default(0.2),
             success: z.number().nonnegative().default(0.3),
           })
+          .strict()
           .prefault({})
           .refine((w) => w.speed + w.consistency + w.success > 0, 'weights must not all be 0'),
       })
+      .strict()
       .prefault({}),
     resources: z
       .object({
         /** Sample host CPU and memory every this many ms of wall time; 0 turns sampling off. */
         sampleEveryMs: z.number().int().nonnegative().default(0),
       })
+      .strict()
       .prefault({}),
   })
   .strict()

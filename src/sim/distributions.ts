@@ -6,21 +6,25 @@ import type { Rng } from './rng.js'
  * few very long tasks, and those decide the makespan.
  */
 export const sizeDistributionSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('fixed'), ms: z.number().positive() }),
+  z.object({ type: z.literal('fixed'), ms: z.number().positive() }).strict(),
   /** Bounded Pareto: shape `alpha` (smaller = heavier tail) between `minMs` and `maxMs`. */
-  z.object({
-    type: z.literal('pareto'),
-    alpha: z.number().positive(),
-    minMs: z.number().positive(),
-    maxMs: z.number().positive(),
-  }),
+  z
+    .object({
+      type: z.literal('pareto'),
+      alpha: z.number().positive(),
+      minMs: z.number().positive(),
+      maxMs: z.number().positive(),
+    })
+    .strict(),
   /** Log-normal with the given median and log-space sigma, capped at `maxMs`. */
-  z.object({
-    type: z.literal('lognormal'),
-    medianMs: z.number().positive(),
-    sigma: z.number().nonnegative(),
-    maxMs: z.number().positive().optional(),
-  }),
+  z
+    .object({
+      type: z.literal('lognormal'),
+      medianMs: z.number().positive(),
+      sigma: z.number().nonnegative(),
+      maxMs: z.number().positive().optional(),
+    })
+    .strict(),
 ])
 export type SizeDistribution = z.infer<typeof sizeDistributionSchema>
 
