@@ -22,9 +22,13 @@ export function deriveActions(
 ): Action[] {
   const at = snapshot.at
   const live = liveAgents(snapshot)
-  // The set of live ids is built only when a finding names an agent that could call for an action.
-  let liveIdSet: Set<string> | null = null
-  const isLive = (agentId: string) => (liveIdSet ??= new Set(live.map((a) => a.agentId))).has(agentId)
+  // Which of the agents the findings name are live: one pass over the fleet against the few names, rather than a set
+  // of every live id (10,000 strings hashed each tick on a large fleet).
+  const named = new Set<string>()
+  for (const f of [...findings.bottlenecks, ...findings.insights]) if (f.agentId) named.add(f.agentId)
+  const liveNamed = new Set<string>()
+  if (named.size > 0) for (const a of live) if (named.has(a.agentId)) liveNamed.add(a.agentId)
+  const isLive = (agentId: string) => liveNamed.has(agentId)
   const evacuate = new Map<string, string>()
   const investigate = new Map<string, string>()
   for (const b of findings.bottlenecks) {
