@@ -58,7 +58,7 @@ export interface AgentRecord {
   serviceHistogramView: BucketCounts | null
   /** The efficiency parts of the agent's last snapshot: handed on while the rounded figures stay the same. */
   efficiencyParts: EfficiencyParts | null
-  /** The agent's entry in the last snapshot: handed on while every figure in it is the same (null: none yet). */
+  /** The agent's entry in the last snapshot: handed on while nothing it is built from changed (null: none yet). */
   snapshotView: AgentSnapshot | null
   /**
    * Bumped by every change to a field the agent's snapshot entry is built from (state, counts, identity, the views
