@@ -9,24 +9,57 @@ import type { AnalysisConfig } from './config.js'
  */
 export type Analyser = (snapshot: SwarmSnapshot, history: readonly SwarmSnapshot[], config: AnalysisConfig) => Finding[]
 
-/** Agents still in the swarm: an agent that has left gets no finding. */
-const liveCache = new WeakMap<SwarmSnapshot, readonly AgentSnapshot[]>()
+/** Per snapshot: the agents that have not left, and the tasks queued at them. */
+interface Fleet {
+  live: readonly AgentSnapshot[]
+  queuedAtAgents: number
+}
+
+const fleetCache = new WeakMap<SwarmSnapshot, Fleet>()
+
+/**
+ * The last fleet read, by position: its entries, and for each whether it was live and what it had queued (-1 when it
+ * had left). An entry is immutable, so one that is the very object at that place last tick (the monitor hands
+ * unchanged entries on) gives the same answers without being read. Held weakly: it only saves work.
+ */
+let lastEntries: WeakRef<readonly AgentSnapshot[]> | null = null
+let lastQueued = new Float64Array(0)
+
+function fleetOf(snapshot: SwarmSnapshot): Fleet {
+  let fleet = fleetCache.get(snapshot)
+  if (fleet !== undefined) return fleet
+  const agents = snapshot.agents
+  const before = lastEntries?.deref() ?? []
+  const last = lastQueued
+  const queuedBy = new Float64Array(agents.length)
+  const live: AgentSnapshot[] = []
+  let queuedAtAgents = 0
+  for (let i = 0; i < agents.length; i++) {
+    const agent = agents[i]
+    const queued = agent === before[i] ? last[i] : agent.state === 'left' ? -1 : agent.queued
+    queuedBy[i] = queued
+    if (queued < 0) continue
+    live.push(agent)
+    queuedAtAgents += queued
+  }
+  lastEntries = new WeakRef(agents)
+  lastQueued = queuedBy
+  fleet = { live, queuedAtAgents }
+  fleetCache.set(snapshot, fleet)
+  return fleet
+}
 
 /** The agents that have not left. Computed once per snapshot: a dozen analysers ask for it every tick. */
 export function liveAgents(snapshot: SwarmSnapshot): readonly AgentSnapshot[] {
-  let live = liveCache.get(snapshot)
-  if (live === undefined) {
-    live = snapshot.agents.filter((a) => a.state !== 'left')
-    liveCache.set(snapshot, live)
-  }
-  return live
+  return fleetOf(snapshot).live
 }
 
 /**
- * Figures an analyser derives from one part of an agent's snapshot (its `byKind`, say), remembered by the agent's
- * place in a list and the part's identity. The monitor hands on the same part object while the agent has no new
- * samples, and snapshots are immutable, so an agent whose part is the one seen last tick at its place costs one
- * comparison instead of a walk. A different object, or another agent at that place, is derived afresh.
+ * Figures an analyser derives from an agent's entry, or one part of it (its `byKind`, say), remembered by the agent's
+ * place in a list and that object's identity. The monitor hands on the same entry while nothing of the agent changed
+ * (and the same parts while it has no new samples), and snapshots are immutable, so an agent whose entry is the one
+ * seen last tick at its place costs one comparison instead of reading it. A different object, or another agent at
+ * that place, is derived afresh.
  */
 export class PartCache<P extends object, V> {
   private readonly parts: Array<P | undefined> = []
@@ -100,15 +133,7 @@ export function pct(value: number): string {
   return `${num(value * 100)}%`
 }
 
-const depthCache = new WeakMap<SwarmSnapshot, number>()
-
 /** Tasks waiting to start: unassigned plus assigned-not-started (whichever way the host counts them). */
 export function queueDepth(snapshot: SwarmSnapshot): number {
-  let depth = depthCache.get(snapshot)
-  if (depth === undefined) {
-    const atAgents = snapshot.agents.reduce((s, a) => s + (a.state === 'left' ? 0 : a.queued), 0)
-    depth = Math.max(snapshot.swarm.tasksQueued, snapshot.queue.unassigned + atAgents)
-    depthCache.set(snapshot, depth)
-  }
-  return depth
+  return Math.max(snapshot.swarm.tasksQueued, snapshot.queue.unassigned + fleetOf(snapshot).queuedAtAgents)
 }

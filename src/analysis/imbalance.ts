@@ -1,5 +1,6 @@
 import type { AgentSnapshot } from '../model/snapshot.js'
-import { type Analyser, insight, liveAgents, num } from './analyser.js'
+import { type Analyser, insight, liveAgents, num, type PartCache, partCacheFor } from './analyser.js'
+import type { AnalysisConfig } from './config.js'
 
 /** How many queued tasks to move from `from` to `to` so their loads come closest to equal. */
 export function tasksToEqualise(from: AgentSnapshot, to: AgentSnapshot): number {
@@ -24,6 +25,11 @@ export function idlest(agents: readonly AgentSnapshot[]): AgentSnapshot | undefi
   return found
 }
 
+/** An agent's efficiency when it has finished tasks (NaN when it has none), kept by place and entry. */
+const scored = (a: AgentSnapshot): number => (a.tasksCompleted + a.tasksFailed > 0 ? a.efficiency : Number.NaN)
+
+const caches = new WeakMap<AnalysisConfig, PartCache<AgentSnapshot, number>>()
+
 /**
  * `imbalance`: population variance of efficiency across live agents with finished tasks above
  * `efficiencyVarianceAbove`, or load imbalance (coefficient of variation of load, `swarm.imbalance`) above
@@ -33,20 +39,25 @@ export const imbalance: Analyser = (snapshot, _history, config) => {
   const c = config.imbalance
   const live = liveAgents(snapshot)
   if (live.length < 2) return []
-  // Two passes over the agents with finished tasks, without a filtered copy: this runs every tick.
+  // Two passes over the agents with finished tasks, without a filtered copy: this runs every tick. Their
+  // efficiencies are kept by place and entry, so a handed-on entry is not read.
+  const scoredEfficiency = partCacheFor(caches, config, scored)
   let scoredCount = 0
   let sum = 0
-  for (const a of live) {
-    if (a.tasksCompleted + a.tasksFailed > 0) {
-      scoredCount++
-      sum += a.efficiency
-    }
+  for (let i = 0; i < live.length; i++) {
+    const efficiency = scoredEfficiency.get(i, live[i])
+    if (Number.isNaN(efficiency)) continue
+    scoredCount++
+    sum += efficiency
   }
   let variance = 0
   if (scoredCount >= 2) {
     const mean = sum / scoredCount
     let squares = 0
-    for (const a of live) if (a.tasksCompleted + a.tasksFailed > 0) squares += (a.efficiency - mean) ** 2
+    for (let i = 0; i < live.length; i++) {
+      const efficiency = scoredEfficiency.get(i, live[i])
+      if (!Number.isNaN(efficiency)) squares += (efficiency - mean) ** 2
+    }
     variance = squares / scoredCount
   }
   const load = snapshot.swarm.imbalance

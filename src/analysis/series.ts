@@ -44,8 +44,9 @@ interface Tracked extends AgentSeries {
 
 const fresh = (): Tracked => ({ serviceMs: [], errorRate: [], completed: 0, serviceSumMs: 0, finished: 0, failed: 0 })
 
-/** The last snapshot's agents by place: ids, `byKind` objects and lifetime totals, as plain columns. */
+/** The last snapshot's agents by place: entries, ids, `byKind` objects and lifetime totals, as plain columns. */
 interface Columns {
+  entries: AgentSnapshot[]
   ids: string[]
   byKind: object[]
   completed: number[]
@@ -53,13 +54,14 @@ interface Columns {
   serviceMs: number[]
 }
 
-const columns = (): Columns => ({ ids: [], byKind: [], completed: [], failed: [], serviceMs: [] })
+const columns = (): Columns => ({ entries: [], ids: [], byKind: [], completed: [], failed: [], serviceMs: [] })
 
 /**
  * The per-agent series after some snapshot; advanced one snapshot at a time. The previous snapshot's agents are
- * kept by position (agents keep their place in the list from tick to tick): an agent whose `byKind` is the very
- * object it had last tick has the same totals and costs two comparisons, so a tick where few agents have new
- * samples walks the list without a lookup. Agents whose place changed are found by id. Totals are kept in columns,
+ * kept by position (agents keep their place in the list from tick to tick): an agent whose entry is the very object
+ * at its place last tick costs one comparison and no read of the entry, and one whose `byKind` is the object it had
+ * last tick has the same totals and costs two, so a tick where few agents have new samples walks the list without a
+ * lookup. Agents whose place changed are found by id. Totals are kept in columns,
  * not an object per agent, since on a large fleet every agent can have new figures every tick.
  */
 export class AgentSeriesState {
@@ -84,6 +86,7 @@ export class AgentSeriesState {
     const agents = snapshot.agents
     const before = this.previous
     const next = this.spare
+    next.entries.length = agents.length
     next.ids.length = agents.length
     next.byKind.length = agents.length
     next.completed.length = agents.length
@@ -92,6 +95,16 @@ export class AgentSeriesState {
     let byId: Map<string, number> | null = null
     for (let i = 0; i < agents.length; i++) {
       const agent = agents[i]
+      next.entries[i] = agent
+      // The very entry at this place last tick: same agent, same totals, and nothing of it to read.
+      if (before.entries[i] === agent) {
+        next.ids[i] = before.ids[i]
+        next.byKind[i] = before.byKind[i]
+        next.completed[i] = before.completed[i]
+        next.failed[i] = before.failed[i]
+        next.serviceMs[i] = before.serviceMs[i]
+        continue
+      }
       const agentId = agent.agentId
       next.ids[i] = agentId
       next.byKind[i] = agent.byKind

@@ -1,5 +1,5 @@
 import type { Finding } from '../model/finding.js'
-import type { ServicePercentiles } from '../model/snapshot.js'
+import type { AgentSnapshot } from '../model/snapshot.js'
 import {
   type Analyser,
   bottleneck,
@@ -13,16 +13,19 @@ import {
 import type { AnalysisConfig } from './config.js'
 
 /**
- * What an agent's service times alone say, kept per `serviceMs` object (the monitor hands on the same one until the
- * agent's window changes): +Infinity when the mean is over the limit (a finding whatever the fleet does), -Infinity
- * when there is no p50 (no finding), else the p50 to hold against this tick's fleet reference.
+ * What an agent's entry alone says, kept by place and entry (the monitor hands on the same entry while nothing of
+ * the agent changed, so most agents cost a pointer comparison): +Infinity when the mean is over the limit (a finding
+ * whatever the fleet does), -Infinity when there is no p50 or too few completed tasks (no finding), else the p50 to
+ * hold against this tick's fleet reference.
  */
-function screen(serviceMs: ServicePercentiles, config: AnalysisConfig): number {
+function screen(agent: AgentSnapshot, config: AnalysisConfig): number {
+  if (agent.tasksCompleted < config.slowAgent.minCompleted) return Number.NEGATIVE_INFINITY
+  const serviceMs = agent.serviceMs
   if (serviceMs.mean !== null && serviceMs.mean > config.slowAgent.meanServiceMs) return Number.POSITIVE_INFINITY
   return serviceMs.p50 ?? Number.NEGATIVE_INFINITY
 }
 
-const caches = new WeakMap<AnalysisConfig, PartCache<ServicePercentiles, number>>()
+const caches = new WeakMap<AnalysisConfig, PartCache<AgentSnapshot, number>>()
 
 /**
  * `slow-agent`: an agent whose mean service time (window) is above `meanServiceMs`, or whose p50 is above
@@ -45,8 +48,7 @@ export const slowAgent: Analyser = (snapshot, _history, config) => {
   const live = liveAgents(snapshot)
   for (let i = 0; i < live.length; i++) {
     const agent = live[i]
-    if (agent.tasksCompleted < c.minCompleted) continue
-    const screened = cache.get(i, agent.serviceMs)
+    const screened = cache.get(i, agent)
     if (screened === Number.NEGATIVE_INFINITY || screened < surelyFast) continue
     const mean = agent.serviceMs.mean
     if (mean !== null && mean > c.meanServiceMs) {

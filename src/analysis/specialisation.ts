@@ -4,12 +4,14 @@ import { type Analyser, insight, liveAgents, ms, num, type PartCache, partCacheF
 import type { AnalysisConfig } from './config.js'
 
 /**
- * The smallest mean service time among an agent's kinds with enough completed tasks (+Infinity when none has):
- * an agent whose smallest mean is above the largest fleet mean divided by `speedupAtLeast` is faster than the fleet
- * at no kind, so most agents of a large fleet cost one comparison a tick. A figure rather than the list: on a large
- * fleet every agent can have new figures every tick, and a list per agent would be built and collected each time.
+ * The smallest mean service time among an agent's kinds with enough completed tasks (+Infinity when none has),
+ * kept by place and entry: an agent whose smallest mean is above the largest fleet mean divided by `speedupAtLeast`
+ * is faster than the fleet at no kind, so most agents of a large fleet cost one comparison a tick. A figure rather
+ * than the list: on a large fleet every agent can have new figures every tick, and a list per agent would be built
+ * and collected each time.
  */
-function fastestCandidateMs(byKind: AgentSnapshot['byKind'], config: AnalysisConfig): number {
+function fastestCandidateMs(agent: AgentSnapshot, config: AnalysisConfig): number {
+  const byKind = agent.byKind
   let fastest = Number.POSITIVE_INFINITY
   for (const kind in byKind) {
     const stats = byKind[kind]
@@ -21,7 +23,7 @@ function fastestCandidateMs(byKind: AgentSnapshot['byKind'], config: AnalysisCon
 const isCandidate = (stats: AgentKindStats, config: AnalysisConfig): boolean =>
   stats.completed >= config.specialisation.minCompleted && stats.meanServiceMs !== null && stats.meanServiceMs > 0
 
-const caches = new WeakMap<AnalysisConfig, PartCache<AgentSnapshot['byKind'], number>>()
+const caches = new WeakMap<AnalysisConfig, PartCache<AgentSnapshot, number>>()
 
 /**
  * `specialisation`: an agent at least `speedupAtLeast` times faster than the fleet at a task kind (mean service
@@ -40,7 +42,7 @@ export const specialisation: Analyser = (snapshot, _history, config) => {
   const live = liveAgents(snapshot)
   for (let i = 0; i < live.length; i++) {
     const agent = live[i]
-    if (cache.get(i, agent.byKind) > slowestCandidateMs) continue
+    if (cache.get(i, agent) > slowestCandidateMs) continue
     for (const kind in agent.byKind) {
       const stats = agent.byKind[kind]
       if (!isCandidate(stats, config)) continue
