@@ -13,38 +13,38 @@ export type Analyser = (snapshot: SwarmSnapshot, history: readonly SwarmSnapshot
 interface Fleet {
   live: readonly AgentSnapshot[]
   queuedAtAgents: number
+  /** By place: what each entry had queued, -1 when it had left (kept until the next snapshot's pass has used it). */
+  queuedBy: Float64Array | null
 }
 
 const fleetCache = new WeakMap<SwarmSnapshot, Fleet>()
 
 /**
- * The last fleet read, by position: its entries, and for each whether it was live and what it had queued (-1 when it
- * had left). An entry is immutable, so one that is the very object at that place last tick (the monitor hands
- * unchanged entries on) gives the same answers without being read. Held weakly: it only saves work.
+ * The live agents and the tasks queued at them, in one pass per snapshot. With the previous snapshot at hand (the
+ * analysis passes it), an entry that is the very object at its place there (the monitor hands unchanged entries on;
+ * entries are immutable) gives the same answers without being read.
  */
-let lastEntries: WeakRef<readonly AgentSnapshot[]> | null = null
-let lastQueued = new Float64Array(0)
-
-function fleetOf(snapshot: SwarmSnapshot): Fleet {
+export function fleetOf(snapshot: SwarmSnapshot, previous?: SwarmSnapshot): Fleet {
   let fleet = fleetCache.get(snapshot)
   if (fleet !== undefined) return fleet
   const agents = snapshot.agents
-  const before = lastEntries?.deref() ?? []
-  const last = lastQueued
+  const known = previous ? fleetCache.get(previous) : undefined
+  const before = known?.queuedBy ? (previous as SwarmSnapshot).agents : []
+  const last = known?.queuedBy ?? null
   const queuedBy = new Float64Array(agents.length)
   const live: AgentSnapshot[] = []
   let queuedAtAgents = 0
   for (let i = 0; i < agents.length; i++) {
     const agent = agents[i]
-    const queued = agent === before[i] ? last[i] : agent.state === 'left' ? -1 : agent.queued
+    const queued = last !== null && agent === before[i] ? last[i] : agent.state === 'left' ? -1 : agent.queued
     queuedBy[i] = queued
     if (queued < 0) continue
     live.push(agent)
     queuedAtAgents += queued
   }
-  lastEntries = new WeakRef(agents)
-  lastQueued = queuedBy
-  fleet = { live, queuedAtAgents }
+  // Only the newest pass's figures are kept: a history of 600 snapshots need not hold 600 columns.
+  if (known) known.queuedBy = null
+  fleet = { live, queuedAtAgents, queuedBy }
   fleetCache.set(snapshot, fleet)
   return fleet
 }

@@ -2,7 +2,7 @@ import type { Action, Alert, Bottleneck, Finding, Insight, Prediction, SlaStatus
 import { type SwarmSnapshot, withoutAgents } from '../model/snapshot.js'
 import { actionKey, deriveActions } from './actions.js'
 import { AlertEvaluator } from './alerts.js'
-import type { Analyser } from './analyser.js'
+import { type Analyser, fleetOf } from './analyser.js'
 import { anomalies } from './anomalies.js'
 import { type AnalysisConfig, type AnalysisConfigInput, parseAnalysisConfig } from './config.js'
 import { cpu } from './cpu.js'
@@ -109,6 +109,8 @@ export function createAnalysis(config: AnalysisConfigInput = {}): Analysis {
         archive.push(fits ? snapshot : withoutAgents(snapshot))
       }
       while (archive.length > 0 && archive[0].at < snapshot.at - archiveSpanMs) archive.shift()
+      // The live list every per-agent analyser walks, built reusing the last tick's pass for entries handed on.
+      fleetOf(snapshot, recent[recent.length - 1])
       const errors: AnalysisResult['errors'] = []
       const findings: Finding[] = []
       for (const [name, analyse] of Object.entries(analysers)) {
