@@ -4,7 +4,8 @@
 import fc from 'fast-check'
 import { Subject } from 'rxjs'
 import { describe, expect, it } from 'vitest'
-import { busiestWithQueue, idlest } from '../src/analysis/imbalance.js'
+import { liveAgents, queueDepth } from '../src/analysis/analyser.js'
+import { busiestWithQueue, idlest, imbalance } from '../src/analysis/imbalance.js'
 import { type AnalysisConfig, createAnalysis, parseAnalysisConfig } from '../src/analysis/index.js'
 import { agentSeries } from '../src/analysis/series.js'
 import { slowAgent } from '../src/analysis/slow-agent.js'
@@ -610,5 +611,19 @@ describe('agent entries handed on', () => {
     expect(byId(third, 'b')?.inFlight).toBe(1)
     expect(byId(third, 'c')).toBe(byId(second, 'c'))
     session.dispose()
+  })
+})
+
+describe('caches keyed on the entry', () => {
+  it('read any figure an entry carries as a walk over the entries would', () => {
+    const config = parseAnalysisConfig({})
+    const odd = agent('odd', { queued: -1, tasksCompleted: 5, efficiency: Number.NaN })
+    const other = agent('other', { queued: 2, tasksCompleted: 5, efficiency: 0.1 })
+    const s = snapshot({ agents: [odd, other], queue: { unassigned: 0 }, swarm: { tasksQueued: 0 } })
+    // A negative queue is no marker of an agent that left, and a NaN efficiency makes the variance NaN (no finding),
+    // as the walks before the caches read them.
+    expect(liveAgents(s)).toEqual([odd, other])
+    expect(queueDepth(s)).toBe(1)
+    expect(imbalance(s, [], config)).toEqual([])
   })
 })

@@ -1,5 +1,6 @@
 // A replay from an array runs as one synchronous job, so anything that keeps a snapshot alive "until the job ends"
-// (a WeakRef does) keeps every snapshot of the replay. The history's entry budget is the bound that must hold.
+// (a WeakRef does) keeps every snapshot of the replay. What the session holds must stay near what its history's
+// entry budget allows.
 import v8 from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { Subject } from 'rxjs'
@@ -37,8 +38,8 @@ it('a long synchronous replay holds what the history budget allows, not every sn
   gc()
   const heldMB = (process.memoryUsage().heapUsed - before) / 2 ** 20
   expect(session.history().filter((s) => !s.agentsOmitted).length).toBeLessThanOrEqual(10)
-  // Measured 138 MB with the budget holding (the same before the analysis' pass over the fleet was made to reuse
-  // the last one); 442 MB when that pass held the last fleet through a WeakRef, which the replay's one job kept alive.
+  // Measured 138 MB with the budget holding (the same before the analysis' fleet pass reused the previous one);
+  // 348 MB when that pass held the last fleet through a WeakRef, which the replay's one job kept alive.
   expect(heldMB).toBeLessThan(200)
   session.dispose()
 }, 60_000)

@@ -13,38 +13,43 @@ export type Analyser = (snapshot: SwarmSnapshot, history: readonly SwarmSnapshot
 interface Fleet {
   live: readonly AgentSnapshot[]
   queuedAtAgents: number
-  /** By place: what each entry had queued, -1 when it had left (kept until the next snapshot's pass has used it). */
-  queuedBy: Float64Array | null
+  /**
+   * By position in `snapshot.agents`: whether each entry had left, and what it had queued. Dropped once the next
+   * snapshot's pass has used them (a history of 600 snapshots need not hold 600 columns).
+   */
+  columns: { left: Uint8Array; queued: Float64Array } | null
 }
 
 const fleetCache = new WeakMap<SwarmSnapshot, Fleet>()
 
 /**
  * The live agents and the tasks queued at them, in one pass per snapshot. With the previous snapshot at hand (the
- * analysis passes it), an entry that is the very object at its place there (the monitor hands unchanged entries on;
- * entries are immutable) gives the same answers without being read.
+ * analysis passes it), an entry that is the very object at its position there (the monitor hands unchanged entries
+ * on; entries are immutable) gives the same answers without being read.
  */
 export function fleetOf(snapshot: SwarmSnapshot, previous?: SwarmSnapshot): Fleet {
   let fleet = fleetCache.get(snapshot)
   if (fleet !== undefined) return fleet
   const agents = snapshot.agents
   const known = previous ? fleetCache.get(previous) : undefined
-  const before = known?.queuedBy ? (previous as SwarmSnapshot).agents : []
-  const last = known?.queuedBy ?? null
-  const queuedBy = new Float64Array(agents.length)
+  const last = known?.columns ?? null
+  const before = last !== null ? (previous as SwarmSnapshot).agents : []
+  const columns = { left: new Uint8Array(agents.length), queued: new Float64Array(agents.length) }
   const live: AgentSnapshot[] = []
   let queuedAtAgents = 0
   for (let i = 0; i < agents.length; i++) {
     const agent = agents[i]
-    const queued = last !== null && agent === before[i] ? last[i] : agent.state === 'left' ? -1 : agent.queued
-    queuedBy[i] = queued
-    if (queued < 0) continue
+    const same = last !== null && agent === before[i]
+    const left = same ? last.left[i] === 1 : agent.state === 'left'
+    const queued = same ? last.queued[i] : agent.queued
+    columns.left[i] = left ? 1 : 0
+    columns.queued[i] = queued
+    if (left) continue
     live.push(agent)
     queuedAtAgents += queued
   }
-  // Only the newest pass's figures are kept: a history of 600 snapshots need not hold 600 columns.
-  if (known) known.queuedBy = null
-  fleet = { live, queuedAtAgents, queuedBy }
+  if (known) known.columns = null
+  fleet = { live, queuedAtAgents, columns }
   fleetCache.set(snapshot, fleet)
   return fleet
 }
@@ -73,6 +78,15 @@ export class PartCache<P extends object, V> {
     this.parts[index] = part
     this.values[index] = value
     return value
+  }
+
+  /** Forget the places past `length` (a fleet that shrank), so the entries last seen there can be collected. */
+  fit(length: number): this {
+    if (this.parts.length > length) {
+      this.parts.length = length
+      this.values.length = length
+    }
+    return this
   }
 }
 

@@ -15,8 +15,8 @@ const caches = new WeakMap<AnalysisConfig, PartCache<AgentSnapshot, boolean>>()
 export const failingAgent: Analyser = (snapshot, _history, config) => {
   const c = config.failingAgent
   const findings: Finding[] = []
-  const cache = partCacheFor(caches, config, failing)
   const live = liveAgents(snapshot)
+  const cache = partCacheFor(caches, config, failing).fit(live.length)
   for (let i = 0; i < live.length; i++) {
     const agent = live[i]
     if (!cache.get(i, agent)) continue

@@ -25,10 +25,10 @@ export function idlest(agents: readonly AgentSnapshot[]): AgentSnapshot | undefi
   return found
 }
 
-/** An agent's efficiency when it has finished tasks (NaN when it has none), kept by place and entry. */
-const scored = (a: AgentSnapshot): number => (a.tasksCompleted + a.tasksFailed > 0 ? a.efficiency : Number.NaN)
+/** An agent's efficiency when it has finished tasks (null when it has none), kept by place and entry. */
+const scored = (a: AgentSnapshot): number | null => (a.tasksCompleted + a.tasksFailed > 0 ? a.efficiency : null)
 
-const caches = new WeakMap<AnalysisConfig, PartCache<AgentSnapshot, number>>()
+const caches = new WeakMap<AnalysisConfig, PartCache<AgentSnapshot, number | null>>()
 
 /**
  * `imbalance`: population variance of efficiency across live agents with finished tasks above
@@ -41,12 +41,12 @@ export const imbalance: Analyser = (snapshot, _history, config) => {
   if (live.length < 2) return []
   // Two passes over the agents with finished tasks, without a filtered copy: this runs every tick. Their
   // efficiencies are kept by place and entry, so a handed-on entry is not read.
-  const scoredEfficiency = partCacheFor(caches, config, scored)
+  const scoredEfficiency = partCacheFor(caches, config, scored).fit(live.length)
   let scoredCount = 0
   let sum = 0
   for (let i = 0; i < live.length; i++) {
     const efficiency = scoredEfficiency.get(i, live[i])
-    if (Number.isNaN(efficiency)) continue
+    if (efficiency === null) continue
     scoredCount++
     sum += efficiency
   }
@@ -56,7 +56,7 @@ export const imbalance: Analyser = (snapshot, _history, config) => {
     let squares = 0
     for (let i = 0; i < live.length; i++) {
       const efficiency = scoredEfficiency.get(i, live[i])
-      if (!Number.isNaN(efficiency)) squares += (efficiency - mean) ** 2
+      if (efficiency !== null) squares += (efficiency - mean) ** 2
     }
     variance = squares / scoredCount
   }

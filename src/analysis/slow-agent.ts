@@ -44,8 +44,8 @@ export const slowAgent: Analyser = (snapshot, _history, config) => {
   const surelyFast =
     smallest > 0 && Number.isFinite(smallest) ? smallest * c.fleetP50Ratio * (1 - 1e-9) : Number.NEGATIVE_INFINITY
   const findings: Finding[] = []
-  const cache = partCacheFor(caches, config, screen)
   const live = liveAgents(snapshot)
+  const cache = partCacheFor(caches, config, screen).fit(live.length)
   for (let i = 0; i < live.length; i++) {
     const agent = live[i]
     const screened = cache.get(i, agent)

@@ -38,8 +38,8 @@ export const specialisation: Analyser = (snapshot, _history, config) => {
   // An agent must beat some kind's fleet mean by speedupAtLeast; the margin keeps the screen clear of rounding.
   const slowestCandidateMs = (slowestFleetMs / c.speedupAtLeast) * (1 + 1e-9)
   const findings: Finding[] = []
-  const cache = partCacheFor(caches, config, fastestCandidateMs)
   const live = liveAgents(snapshot)
+  const cache = partCacheFor(caches, config, fastestCandidateMs).fit(live.length)
   for (let i = 0; i < live.length; i++) {
     const agent = live[i]
     if (cache.get(i, agent) > slowestCandidateMs) continue
