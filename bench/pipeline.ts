@@ -165,9 +165,8 @@ const tickTimed = 30
  * One tick with `agents` agents, of which `share` completed a task since the last tick (the rest keep their cached
  * figures until the window rotates): the median, mean and fastest of 30 ticks, in ms, once the rolling window has
  * filled (70 ticks of one second: the default window is 60 s). Earlier ticks are not what a monitor lives in: while
- * the window fills, nothing expires and the history is short. The 30 ticks
- * include three where the sub-windows rotate; the mean carries those and the garbage collection of the retained
- * snapshots.
+ * the window fills, nothing expires and the history is short. The 30 ticks include three where the sub-windows
+ * rotate; the mean carries those and the garbage collection of the retained snapshots.
  */
 function tickMs(agents: number, share: number): { medianMs: number; meanMs: number; minMs: number } {
   const times: number[] = []

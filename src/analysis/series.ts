@@ -61,8 +61,8 @@ const columns = (): Columns => ({ entries: [], ids: [], byKind: [], completed: [
  * kept by position (agents keep their place in the list from tick to tick): an agent whose entry is the very object
  * at its place last tick costs one comparison and no read of the entry, and one whose `byKind` is the object it had
  * last tick has the same totals and costs two, so a tick where few agents have new samples walks the list without a
- * lookup. Agents whose place changed are found by id. Totals are kept in columns,
- * not an object per agent, since on a large fleet every agent can have new figures every tick.
+ * lookup. Agents whose place changed are found by id. Totals are kept in columns, not an object per agent, since on
+ * a large fleet every agent can have new figures every tick.
  */
 export class AgentSeriesState {
   readonly series = new Map<string, AgentSeries>()
