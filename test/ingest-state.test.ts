@@ -50,7 +50,7 @@ describe('ingest state', () => {
                 ? { type, ts, taskId, kind: agentId }
                 : { type, ts, taskId, agentId }
           ) as SwarmEvent
-          ingest.apply(event)
+          ingest.offer(event)
           const running = new Map<string, number>()
           for (const task of state.liveTasks()) {
             const named = task.agentId === null ? null : (state.agents.get(task.agentId) ?? null)

@@ -2,7 +2,7 @@ import { errorCodes, type SwarmError } from '../model/errors.js'
 import type { EventOf, SwarmEvent } from '../model/swarm-event.js'
 import type { SwarmMonitorConfig } from './config.js'
 import type { Measurements } from './measurements.js'
-import { type AgentRecord, noCapabilities, SwarmState, type TaskRecord } from './swarm-state.js'
+import { type AgentRecord, noCapabilities, SwarmState, type TaskEnd, type TaskRecord } from './swarm-state.js'
 
 /** Lifetime figures that are not per agent. */
 export interface IngestTotals {
@@ -78,8 +78,12 @@ export class Ingest {
     return this.latest === Number.NEGATIVE_INFINITY ? 0 : this.latest
   }
 
-  apply(event: SwarmEvent): SwarmError | null {
-    const totals = this.totals
+  /**
+   * Whether the event can be applied to the state as it stands at its time: null, or the reason it cannot (then
+   * counted invalid). Reads and never writes: a rejected event must leave no trace, not even in event time (the
+   * session ticks between this and `apply`, and only for an event it will apply).
+   */
+  admit(event: SwarmEvent): SwarmError | null {
     const last = this.latest
     if (event.ts < last - this.config.outOfOrderToleranceMs) {
       return this.reject(
@@ -89,16 +93,45 @@ export class Ingest {
         'ts',
       )
     }
-    if (event.ts > last) {
+    switch (event.type) {
+      case 'task:queued':
+        return this.checkQueued(event)
+      case 'task:assigned':
+        return this.checkAssigned(event)
+      case 'task:started':
+        return this.checkStarted(event)
+      case 'task:completed':
+      case 'task:failed':
+        return this.checkOutcome(event)
+      case 'task:cancelled':
+        return this.checkCancelled(event)
+      case 'agent:joined':
+        return this.checkJoined(event)
+      case 'agent:left':
+        return this.checkLeft(event)
+      default:
+        return null
+    }
+  }
+
+  /** Apply an event `admit` accepted just before (with nothing but a tick between): event time moves on to it first. */
+  apply(event: SwarmEvent): void {
+    const totals = this.totals
+    if (event.ts > this.latest) {
       this.latest = event.ts
       this.measurements.advanceTo(event.ts)
       this.releaseExpiredSlots(event.ts)
     }
     if (totals.firstEventAt === null) totals.firstEventAt = event.ts
-    const error = this.dispatch(event)
-    if (error) return error
+    this.dispatch(event)
     totals.eventsValid++
-    return null
+  }
+
+  /** `admit`, then `apply` when it is admitted, for callers that do not tick in between. */
+  offer(event: SwarmEvent): SwarmError | null {
+    const error = this.admit(event)
+    if (error === null) this.apply(event)
+    return error
   }
 
   /** Count an event that failed validation before reaching `apply`. */
@@ -106,44 +139,52 @@ export class Ingest {
     this.totals.eventsInvalid++
   }
 
-  private dispatch(event: SwarmEvent): SwarmError | null {
+  private dispatch(event: SwarmEvent): void {
     switch (event.type) {
       case 'task:queued':
-        return this.taskQueued(event)
+        this.taskQueued(event)
+        return
       case 'task:assigned':
-        return this.taskAssigned(event)
+        this.taskAssigned(event)
+        return
       case 'task:started':
-        return this.taskStarted(event)
+        this.taskStarted(event)
+        return
       case 'task:completed':
-        return this.taskCompleted(event)
+        this.taskCompleted(event)
+        return
       case 'task:failed':
-        return this.taskFailed(event)
+        this.taskFailed(event)
+        return
       case 'task:cancelled':
-        return this.taskCancelled(event)
+        this.taskCancelled(event)
+        return
       case 'agent:joined':
-        return this.agentJoined(event)
+        this.agentJoined(event)
+        return
       case 'agent:left':
-        return this.agentLeft(event)
+        this.agentLeft(event)
+        return
       case 'message:sent':
         if (this.sentAt.size >= messageMemory) this.sentAt.delete(this.sentAt.keys().next().value as string)
         this.sentAt.set(event.messageId, event.ts)
-        return null
+        return
       case 'message:received': {
         const sent = this.sentAt.get(event.messageId)
         if (sent !== undefined) {
           this.sentAt.delete(event.messageId)
           this.measurements.messages.record(0, Math.max(0, event.ts - sent))
         }
-        return null
+        return
       }
       case 'queue:depth':
         if (event.agentId === undefined) this.totals.reportedQueueDepth = event.depth
-        return null
+        return
       case 'consensus:round':
         this.totals.consensusRounds++
         if (event.agreed) this.totals.consensusAgreed++
         this.measurements.consensus.record(0, event.durationMs)
-        return null
+        return
       case 'host:resources':
         this.totals.resources = {
           cpu: event.cpu,
@@ -151,20 +192,20 @@ export class Ingest {
           memoryTotalBytes: event.memoryTotalBytes,
           loadAverage: event.loadAverage ?? null,
         }
-        return null
+        return
       case 'reassignment:applied':
         this.totals.reassignmentsApplied++
-        return null
+        return
       case 'reassignment:refused':
-        return this.reassignmentRefused(event)
+        this.reassignmentRefused(event)
+        return
     }
   }
 
   // --- agents ---------------------------------------------------------------------------------------------------
 
-  private agentJoined(event: EventOf<'agent:joined'>): SwarmError | null {
-    const state = this.state
-    let agent = state.agents.get(event.agentId)
+  private checkJoined(event: EventOf<'agent:joined'>): SwarmError | null {
+    const agent = this.agentAt(event.agentId, event.ts)
     if (agent?.live) {
       return this.reject(
         errorCodes.duplicate,
@@ -173,6 +214,20 @@ export class Ingest {
         'agentId',
       )
     }
+    if (!agent && !this.slotFreeAt(event.ts)) {
+      return this.reject(
+        errorCodes.agentCapacity,
+        `agent '${event.agentId}' cannot be tracked: all ${this.state.capacity} agent slots are in use (live agents plus agents that left within the window); raise \`capacity\``,
+        event,
+        'agentId',
+      )
+    }
+    return null
+  }
+
+  private agentJoined(event: EventOf<'agent:joined'>): void {
+    const state = this.state
+    let agent = state.agents.get(event.agentId)
     if (agent) {
       // Back within its window: same slot, same history.
       const pending = state.pendingReleases.findIndex((r) => r.agentId === event.agentId)
@@ -180,16 +235,7 @@ export class Ingest {
       agent.live = true
       agent.leftAt = null
     } else {
-      const slot = state.takeSlot()
-      if (slot < 0) {
-        return this.reject(
-          errorCodes.agentCapacity,
-          `agent '${event.agentId}' cannot be tracked: all ${state.capacity} agent slots are in use (live agents plus agents that left within the window); raise \`capacity\``,
-          event,
-          'agentId',
-        )
-      }
-      agent = state.newAgent(event.agentId, slot, event.ts)
+      agent = state.newAgent(event.agentId, state.takeSlot(), event.ts)
       state.agents.set(agent.id, agent)
     }
     agent.capabilities = event.capabilities ? [...event.capabilities] : []
@@ -200,20 +246,21 @@ export class Ingest {
     agent.revision++
     state.liveAgents++
     this.measurements.scoring.setLive(agent.slot, true)
-    return null
   }
 
-  private agentLeft(event: EventOf<'agent:left'>): SwarmError | null {
+  private checkLeft(event: EventOf<'agent:left'>): SwarmError | null {
+    if (this.state.agents.get(event.agentId)?.live) return null
+    return this.reject(
+      errorCodes.unknownAgent,
+      `agent '${event.agentId}' left but is not live (never joined, or already left)`,
+      event,
+      'agentId',
+    )
+  }
+
+  private agentLeft(event: EventOf<'agent:left'>): void {
     const state = this.state
-    const agent = state.agents.get(event.agentId)
-    if (!agent?.live) {
-      return this.reject(
-        errorCodes.unknownAgent,
-        `agent '${event.agentId}' left but is not live (never joined, or already left)`,
-        event,
-        'agentId',
-      )
-    }
+    const agent = state.agents.get(event.agentId) as AgentRecord
     agent.live = false
     agent.leftAt = event.ts
     agent.lastEventAt = event.ts
@@ -234,7 +281,6 @@ export class Ingest {
     for (const task of state.assigned) {
       if (task.moveTo === agent.id) this.state.transition(task, 'assigned', task.agentId)
     }
-    return null
   }
 
   private returnToPool(task: TaskRecord, agentId: string): void {
@@ -256,9 +302,35 @@ export class Ingest {
     }
   }
 
-  private liveAgent(event: SwarmEvent & { agentId: string }): AgentRecord | SwarmError {
-    const agent = this.state.agents.get(event.agentId)
-    if (agent?.live) return agent
+  /**
+   * The agent's record as `apply` will find it at `ts`: a departed agent whose slot moving event time on to `ts`
+   * releases (releaseExpiredSlots) is gone by then.
+   */
+  private agentAt(agentId: string, ts: number): AgentRecord | undefined {
+    const agent = this.state.agents.get(agentId)
+    if (agent === undefined || agent.live || ts <= this.latest) return agent
+    for (const release of this.state.pendingReleases) {
+      if (release.at > ts) break
+      if (release.agentId === agentId) return undefined
+    }
+    return agent
+  }
+
+  /** Whether a new agent finds a slot at `ts`, counting the slots moving event time on to `ts` releases. */
+  private slotFreeAt(ts: number): boolean {
+    if (this.state.hasFreeSlot()) return true
+    if (ts <= this.latest) return false
+    for (const release of this.state.pendingReleases) {
+      if (release.at > ts) break
+      const agent = this.state.agents.get(release.agentId)
+      if (agent && !agent.live) return true
+    }
+    return false
+  }
+
+  private checkLiveAgent(event: SwarmEvent & { agentId: string }): SwarmError | null {
+    const agent = this.agentAt(event.agentId, event.ts)
+    if (agent?.live) return null
     return this.reject(
       errorCodes.unknownAgent,
       agent
@@ -294,7 +366,7 @@ export class Ingest {
     return task
   }
 
-  private taskQueued(event: EventOf<'task:queued'>): SwarmError | null {
+  private checkQueued(event: EventOf<'task:queued'>): SwarmError | null {
     const entry = this.state.entry(event.taskId)
     if (typeof entry === 'object') {
       return this.reject(errorCodes.duplicate, `task '${event.taskId}' queued twice`, event, 'taskId')
@@ -308,31 +380,37 @@ export class Ingest {
       )
     }
     // A failed or cancelled task may be queued again under its id: a retry.
-    this.newTask(event.taskId, event.ts, event)
     return null
   }
 
-  /** The task an assignment or start names; hosts that emit no task:queued get one implied at this event. */
-  private openTask(event: SwarmEvent & { taskId: string }): TaskRecord | SwarmError {
-    const ended = this.state.entry(event.taskId)
-    if (typeof ended === 'object') return ended
-    if (ended) {
-      return this.reject(
-        errorCodes.invalidTransition,
-        `task '${event.taskId}' already ${ended}; it cannot be ${event.type.slice(5)}`,
-        event,
-        'taskId',
-      )
-    }
-    return this.newTask(event.taskId, event.ts)
+  private taskQueued(event: EventOf<'task:queued'>): void {
+    this.newTask(event.taskId, event.ts, event)
   }
 
-  private taskAssigned(event: EventOf<'task:assigned'>): SwarmError | null {
-    const agent = this.liveAgent(event)
-    if ('code' in agent) return agent
-    const task = this.openTask(event)
-    if ('code' in task) return task
-    if (task.state === 'running') {
+  /** A task that ended cannot be assigned or started (a retry is queued anew). */
+  private checkNotEnded(event: SwarmEvent & { taskId: string }, entry: TaskRecord | TaskEnd | undefined) {
+    if (typeof entry !== 'string') return null
+    return this.reject(
+      errorCodes.invalidTransition,
+      `task '${event.taskId}' already ${entry}; it cannot be ${event.type.slice(5)}`,
+      event,
+      'taskId',
+    )
+  }
+
+  /** The task an assignment or start names; hosts that emit no task:queued get one implied at this event. */
+  private openTask(event: SwarmEvent & { taskId: string }): TaskRecord {
+    const entry = this.state.entry(event.taskId)
+    return typeof entry === 'object' ? entry : this.newTask(event.taskId, event.ts)
+  }
+
+  private checkAssigned(event: EventOf<'task:assigned'>): SwarmError | null {
+    const agentError = this.checkLiveAgent(event)
+    if (agentError) return agentError
+    const task = this.state.entry(event.taskId)
+    const ended = this.checkNotEnded(event, task)
+    if (ended) return ended
+    if (typeof task === 'object' && task.state === 'running') {
       return this.reject(
         errorCodes.invalidTransition,
         `task '${event.taskId}' is already running on '${task.agentId}'; a started task cannot be reassigned`,
@@ -340,29 +418,30 @@ export class Ingest {
         'taskId',
       )
     }
+    return null
+  }
+
+  private taskAssigned(event: EventOf<'task:assigned'>): void {
+    const agent = this.state.agents.get(event.agentId) as AgentRecord
+    const task = this.openTask(event)
     this.state.transition(task, 'assigned', agent.id, agent)
     task.assignedAt = event.ts
     agent.lastEventAt = event.ts
     agent.revision++
-    return null
   }
 
-  private taskStarted(event: EventOf<'task:started'>): SwarmError | null {
-    // The common case first: the task is already assigned to the agent that starts it, so both are at hand
-    // without a lookup by agent id (an agent that holds a task is live and tracked).
-    const entry = this.state.entry(event.taskId)
-    let agent: AgentRecord | SwarmError
-    let task: TaskRecord | SwarmError
-    if (typeof entry === 'object' && entry.holder?.live && entry.agentId === event.agentId) {
-      agent = entry.holder
-      task = entry
-    } else {
-      agent = this.liveAgent(event)
-      if ('code' in agent) return agent
-      task = this.openTask(event)
-      if ('code' in task) return task
+  /** The common case of a start: the task is assigned to the agent that starts it (which is live and tracked). */
+  private heldBy(entry: TaskRecord | TaskEnd | undefined, agentId: string): entry is TaskRecord {
+    return typeof entry === 'object' && entry.holder !== null && entry.holder.live && entry.agentId === agentId
+  }
+
+  private checkStarted(event: EventOf<'task:started'>): SwarmError | null {
+    const task = this.state.entry(event.taskId)
+    if (!this.heldBy(task, event.agentId)) {
+      const agentError = this.checkLiveAgent(event) ?? this.checkNotEnded(event, task)
+      if (agentError) return agentError
     }
-    if (task.state === 'running') {
+    if (typeof task === 'object' && task.state === 'running') {
       return this.reject(
         errorCodes.invalidTransition,
         `task '${event.taskId}' started twice (running on '${task.agentId}' since ${task.startedAt})`,
@@ -370,58 +449,56 @@ export class Ingest {
         'taskId',
       )
     }
+    return null
+  }
+
+  private taskStarted(event: EventOf<'task:started'>): void {
+    // Both at hand without a lookup by agent id in the common case.
+    const entry = this.state.entry(event.taskId)
+    let agent: AgentRecord
+    let task: TaskRecord
+    if (this.heldBy(entry, event.agentId)) {
+      agent = entry.holder as AgentRecord
+      task = entry
+    } else {
+      agent = this.state.agents.get(event.agentId) as AgentRecord
+      task = this.openTask(event)
+    }
     if (task.assignedAt === null || task.agentId !== agent.id) task.assignedAt = event.ts
     this.state.transition(task, 'running', agent.id, agent)
     task.startedAt = event.ts
     agent.lastEventAt = event.ts
     agent.revision++
-    return null
   }
 
-  /**
-   * The task an outcome names, checked against the state; its agent is left in `finishingAgent` (a pair returned
-   * per outcome was the one allocation left on the hot path).
-   */
-  private finishing(event: EventOf<'task:completed'> | EventOf<'task:failed'>): TaskRecord | SwarmError {
-    // The common case first: the agent that holds the task reports it (no lookup by agent id).
-    const held = this.state.entry(event.taskId)
-    if (typeof held === 'object' && held.holder !== null && held.agentId === event.agentId) {
-      this.finishingAgent = held.holder
-      return held
+  /** An outcome names the task and the agent that holds it (or held it last, or any agent when none has). */
+  private checkOutcome(event: EventOf<'task:completed'> | EventOf<'task:failed'>): SwarmError | null {
+    const task = this.state.entry(event.taskId)
+    if (typeof task !== 'object' || task.holder === null || task.agentId !== event.agentId) {
+      if (!this.agentAt(event.agentId, event.ts)) {
+        return this.reject(
+          errorCodes.unknownAgent,
+          `agent '${event.agentId}' never joined (or left more than a window ago)`,
+          event,
+          'agentId',
+        )
+      }
+      if (typeof task !== 'object') {
+        return task
+          ? this.reject(errorCodes.duplicate, `task '${event.taskId}' already ${task}`, event, 'taskId')
+          : this.reject(errorCodes.unknownTask, `task '${event.taskId}' was never queued or started`, event, 'taskId')
+      }
+      const holder = task.agentId ?? task.lastAgentId
+      if (holder !== null && holder !== event.agentId) {
+        return this.reject(
+          errorCodes.invalidTransition,
+          `task '${event.taskId}' is held by '${holder}', not '${event.agentId}'`,
+          event,
+          'agentId',
+        )
+      }
     }
-    const agent = this.state.agents.get(event.agentId)
-    if (!agent) {
-      return this.reject(
-        errorCodes.unknownAgent,
-        `agent '${event.agentId}' never joined (or left more than a window ago)`,
-        event,
-        'agentId',
-      )
-    }
-    const task = held
-    if (typeof task !== 'object') {
-      return task
-        ? this.reject(errorCodes.duplicate, `task '${event.taskId}' already ${task}`, event, 'taskId')
-        : this.reject(errorCodes.unknownTask, `task '${event.taskId}' was never queued or started`, event, 'taskId')
-    }
-    const holder = task.agentId ?? task.lastAgentId
-    if (holder !== null && holder !== agent.id) {
-      return this.reject(
-        errorCodes.invalidTransition,
-        `task '${event.taskId}' is held by '${holder}', not '${agent.id}'`,
-        event,
-        'agentId',
-      )
-    }
-    this.finishingAgent = agent
-    return task
-  }
-
-  private taskCompleted(event: EventOf<'task:completed'>): SwarmError | null {
-    const task = this.finishing(event)
-    if ('code' in task) return task
-    const agent = this.finishingAgent as AgentRecord
-    if (task.startedAt === null && event.durationMs === undefined) {
+    if (event.type === 'task:completed' && task.startedAt === null && event.durationMs === undefined) {
       return this.reject(
         errorCodes.invalidTransition,
         `task '${event.taskId}' completed but never started; send task:started first (or give durationMs)`,
@@ -429,6 +506,26 @@ export class Ingest {
         'taskId',
       )
     }
+    return null
+  }
+
+  /**
+   * The task an admitted outcome names; its agent is left in `finishingAgent` (a pair returned per outcome was the
+   * one allocation left on the hot path).
+   */
+  private finishing(event: EventOf<'task:completed'> | EventOf<'task:failed'>): TaskRecord {
+    const task = this.state.entry(event.taskId) as TaskRecord
+    // The common case first: the agent that holds the task reports it (no lookup by agent id).
+    this.finishingAgent =
+      task.holder !== null && task.agentId === event.agentId
+        ? task.holder
+        : (this.state.agents.get(event.agentId) as AgentRecord)
+    return task
+  }
+
+  private taskCompleted(event: EventOf<'task:completed'>): void {
+    const task = this.finishing(event)
+    const agent = this.finishingAgent as AgentRecord
     const serviceMs = event.durationMs ?? Math.max(0, event.ts - (task.startedAt as number))
     const responseMs = Math.max(0, event.ts - task.queuedAt)
     const m = this.measurements
@@ -458,12 +555,10 @@ export class Ingest {
     agent.lastEventAt = event.ts
     agent.revision++
     this.state.end(task, 'completed')
-    return null
   }
 
-  private taskFailed(event: EventOf<'task:failed'>): SwarmError | null {
+  private taskFailed(event: EventOf<'task:failed'>): void {
     const task = this.finishing(event)
-    if ('code' in task) return task
     const agent = this.finishingAgent as AgentRecord
     this.measurements.recordFailure(agent.slot, task.kindIndex)
     this.totals.tasksFailed++
@@ -474,28 +569,27 @@ export class Ingest {
     agent.lastEventAt = event.ts
     agent.revision++
     this.state.end(task, 'failed')
-    return null
   }
 
-  private taskCancelled(event: EventOf<'task:cancelled'>): SwarmError | null {
+  private checkCancelled(event: EventOf<'task:cancelled'>): SwarmError | null {
     const task = this.state.entry(event.taskId)
-    if (typeof task !== 'object') {
-      return task
-        ? this.reject(errorCodes.duplicate, `task '${event.taskId}' already ${task}`, event, 'taskId')
-        : this.reject(errorCodes.unknownTask, `task '${event.taskId}' was never queued`, event, 'taskId')
-    }
-    this.totals.tasksCancelled++
-    this.state.end(task, 'cancelled')
-    return null
+    if (typeof task === 'object') return null
+    return task
+      ? this.reject(errorCodes.duplicate, `task '${event.taskId}' already ${task}`, event, 'taskId')
+      : this.reject(errorCodes.unknownTask, `task '${event.taskId}' was never queued`, event, 'taskId')
   }
 
-  private reassignmentRefused(event: EventOf<'reassignment:refused'>): SwarmError | null {
+  private taskCancelled(event: EventOf<'task:cancelled'>): void {
+    this.totals.tasksCancelled++
+    this.state.end(this.state.entry(event.taskId) as TaskRecord, 'cancelled')
+  }
+
+  private reassignmentRefused(event: EventOf<'reassignment:refused'>): void {
     this.totals.reassignmentsRefused++
     const task = this.state.task(event.taskId)
-    if (!task) return null
+    if (!task) return
     if (task.state === 'placing' && task.agentId === event.toAgentId) this.state.transition(task, 'unassigned', null)
     else if (task.moveTo === event.toAgentId) this.state.transition(task, task.state, task.agentId)
-    return null
   }
 
   // --- what the monitor asks of the host ------------------------------------------------------------------------

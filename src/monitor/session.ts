@@ -173,16 +173,21 @@ export class MonitorSession implements SwarmSession {
         this.report(event)
         return
       }
+      // Checked against the state before anything moves: an event that is not applied must not tick either.
+      const error = this.ingest.admit(event)
+      if (error) {
+        // Report the event as the host sent it (zod hands back a copy).
+        this.report(error.event === raw ? error : { ...error, event: raw })
+        return
+      }
       if (!sampled && event.type === 'host:resources') this.ingest.totals.hostReportsResources = true
       if (Number.isNaN(this.nextTickAt)) {
         this.nextTickAt = this.tickBoundary(event.ts) + this.config.tickMs
         this.schedulePlacement(event.ts)
       } else if (event.ts >= this.nextTickAt) this.tick(this.tickBoundary(event.ts))
-      const error = this.ingest.apply(event)
-      // Report the event as the host sent it (zod hands back a copy).
-      if (error) this.report(error.event === raw ? error : { ...error, event: raw })
+      this.ingest.apply(event)
       // After the event, so a slot it freed or a task it queued is seen at once.
-      else if (event.ts >= this.nextPlaceAt) this.placeBetweenTicks(event.ts)
+      if (event.ts >= this.nextPlaceAt) this.placeBetweenTicks(event.ts)
     } catch (error) {
       // A defect of ours must not reach the host either.
       this.report({

@@ -171,6 +171,11 @@ export class SwarmState {
     return -1
   }
 
+  /** Whether `takeSlot` would find one. */
+  hasFreeSlot(): boolean {
+    return this.freeSlots.length > 0 || this.nextSlot < this.capacity
+  }
+
   /** Slots handed out so far: kernels' passes over all agents stop here. */
   slotsInUse(): number {
     return this.nextSlot

@@ -1,0 +1,139 @@
+// "An event that fails its schema or contradicts the state is not applied": the monitor must behave as if it had
+// never been sent. Random streams over a few agents and tasks, bad events included (unknown or departed agents,
+// outcomes from the wrong agent, tasks that ended, agents that join twice, events out of order), are replayed
+// twice: as generated, and with the events the first run rejected taken out. Every snapshot of the two runs must
+// match but for the count of invalid events. A rejected event that moved event time on (a tick, the window, the
+// release of a departed agent's slot) would make them differ.
+import fc from 'fast-check'
+import { from, lastValueFrom, toArray } from 'rxjs'
+import { describe, expect, it } from 'vitest'
+import { createSwarmMonitor } from '../src/index.js'
+import type { SwarmError } from '../src/model/errors.js'
+import type { SwarmSnapshot } from '../src/model/snapshot.js'
+import type { SwarmEvent } from '../src/model/swarm-event.js'
+
+const agentIds = ['a', 'b', 'c']
+const taskIds = ['t0', 't1', 't2', 't3', 't4']
+const t0 = 1_700_000_000_000
+
+const stepArb = fc.record({
+  // Whole ticks and sub-windows go by, so a rejected event late in time would cross tick and window boundaries.
+  advanceMs: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 900 }), fc.integer({ min: 2000, max: 25_000 })),
+  // Now and then an event stamped well before the latest (beyond the tolerance): rejected as out of order.
+  backMs: fc.oneof(fc.constant(0), fc.constant(0), fc.constant(0), fc.integer({ min: 6000, max: 9000 })),
+  type: fc.constantFrom(
+    'agent:joined',
+    'agent:left',
+    'task:queued',
+    'task:assigned',
+    'task:started',
+    'task:started',
+    'task:completed',
+    'task:completed',
+    'task:failed',
+    'task:cancelled',
+    'consensus:round',
+  ),
+  agentId: fc.constantFrom(...agentIds, 'ghost'),
+  taskId: fc.constantFrom(...taskIds),
+  durationMs: fc.integer({ min: 1, max: 3000 }),
+})
+
+function eventsOf(steps: Array<typeof stepArb extends fc.Arbitrary<infer T> ? T : never>): SwarmEvent[] {
+  let latest = t0
+  return steps.map((step) => {
+    latest += step.advanceMs
+    const ts = latest - step.backMs
+    const { type, agentId, taskId } = step
+    if (type === 'agent:joined') return { type, ts, agentId, capacity: 2 }
+    if (type === 'agent:left') return { type, ts, agentId }
+    if (type === 'task:queued') return { type, ts, taskId }
+    if (type === 'task:cancelled') return { type, ts, taskId }
+    if (type === 'consensus:round')
+      return { type, ts, roundId: `r${ts}`, durationMs: step.durationMs, participants: 3, agreed: true }
+    return { type, ts, taskId, agentId } as SwarmEvent
+  })
+}
+
+async function run(
+  events: SwarmEvent[],
+  config: { capacity?: number } = {},
+): Promise<{ snapshots: SwarmSnapshot[]; errors: SwarmError[] }> {
+  const session = createSwarmMonitor({
+    tickMs: 1000,
+    windowMs: 12_000,
+    windowSlots: 3,
+    idleTicks: false,
+    ...config,
+  }).connect(from(events))
+  const errors: SwarmError[] = []
+  session.errors$.subscribe((error) => errors.push(error))
+  return { snapshots: await lastValueFrom(session.snapshots$.pipe(toArray())), errors }
+}
+
+async function replay(events: SwarmEvent[]): Promise<{ snapshots: SwarmSnapshot[]; rejected: Set<unknown> }> {
+  const session = createSwarmMonitor({
+    tickMs: 1000,
+    windowMs: 12_000,
+    windowSlots: 3,
+    capacity: 3,
+    idleTicks: false,
+  }).connect(from(events))
+  const rejected = new Set<unknown>()
+  session.errors$.subscribe((error) => {
+    if (error.event !== undefined) rejected.add(error.event)
+  })
+  const snapshots = await lastValueFrom(session.snapshots$.pipe(toArray()))
+  return { snapshots, rejected }
+}
+
+/** A snapshot as a comparable value, without what a rejected event may change: the count of invalid events. */
+function comparable(snapshot: SwarmSnapshot): unknown {
+  return { ...snapshot, swarm: { ...snapshot.swarm, eventsInvalid: 0 } }
+}
+
+describe('rejected events', () => {
+  // The state an event is checked against is the state it would be applied to: moving event time on to it
+  // releases the slots of agents that left more than a window ago, before the event applies.
+  const left = (extra: SwarmEvent[]): SwarmEvent[] => [
+    { type: 'agent:joined', ts: t0, agentId: 'a' },
+    { type: 'task:started', ts: t0, taskId: 't1', agentId: 'a' },
+    { type: 'agent:left', ts: t0 + 1000, agentId: 'a' },
+    ...extra,
+  ]
+
+  it("rejects a late outcome from an agent whose window has expired at the outcome's own time", async () => {
+    const { snapshots, errors } = await run(
+      left([{ type: 'task:completed', ts: t0 + 1000 + 12_000, taskId: 't1', agentId: 'a' }]),
+    )
+    expect(errors.map((e) => e.code)).toEqual(['EVENT_UNKNOWN_AGENT'])
+    expect(snapshots.at(-1)?.swarm).toMatchObject({ tasksCompleted: 0, eventsValid: 3, eventsInvalid: 1 })
+  })
+
+  it("finds a slot for a new agent in the slot released at the join's own time", async () => {
+    const { snapshots, errors } = await run(left([{ type: 'agent:joined', ts: t0 + 1000 + 12_000, agentId: 'b' }]), {
+      capacity: 1,
+    })
+    expect(errors).toEqual([])
+    expect(snapshots.at(-1)?.agents.map((a) => a.agentId)).toEqual(['b'])
+  })
+
+  it('leave no trace: every snapshot is as if they had never been sent (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(stepArb, { minLength: 1, maxLength: 80 }), async (steps) => {
+        const events = eventsOf(steps)
+        const all = await replay(events)
+        const kept = events.filter((event) => !all.rejected.has(event))
+        const clean = await replay(kept)
+        expect(clean.rejected.size).toBe(0)
+        expect(all.snapshots.map(comparable)).toEqual(clean.snapshots.map(comparable))
+        const last = all.snapshots.at(-1)?.swarm
+        if (last) {
+          expect(last.eventsValid).toBe(kept.length)
+          expect(last.eventsInvalid).toBe(events.length - kept.length)
+        }
+      }),
+      { numRuns: 150 },
+    )
+  })
+})
