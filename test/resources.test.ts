@@ -35,14 +35,46 @@ describe('host resource sampling', () => {
         events$.next({ type: 'host:resources', ts: 3500, cpu: 0.9, memoryUsedBytes: 1, memoryTotalBytes: 2 })
       }, 3500)
       scheduler.schedule(() => {
-        // Readings 4 and 5 happened but the host's own figure stands.
-        expect(reads).toBe(5)
+        // The sampler stopped when the host pushed its own: no fourth reading, and the host's figure stands.
+        expect(reads).toBe(3)
         const snapshot: SwarmSnapshot = session.snapshot()
         expect(snapshot.swarm.resources.cpu).toBe(0.9)
         session.dispose()
       }, 5500)
       flush()
-      expect(reads).toBe(5)
+      expect(reads).toBe(3)
+    })
+  })
+
+  it('never moves event time: a host whose clock is far from wall time loses no event to a reading', () => {
+    const scheduler = new TestScheduler((a, b) => expect(a).toEqual(b))
+    scheduler.run(({ flush }) => {
+      const source = (): ResourceReading => ({ cpu: 0.5, memoryUsedBytes: 1, memoryTotalBytes: 2 })
+      const events$ = new Subject<SwarmEvent>()
+      const session = createSwarmMonitor(
+        { resources: { sampleEveryMs: 100 }, idleTicks: false },
+        { resourceSource: source, scheduler },
+      ).connect(events$, { start: 'immediate' })
+      const errors: SwarmError[] = []
+      session.errors$.subscribe((e) => errors.push(e))
+      // Event time is a recorded log's, years from the virtual wall clock (0..1000 ms), and moves on slowly.
+      const t0 = 1_700_000_000_000
+      for (let i = 0; i < 10; i++) {
+        scheduler.schedule(() => {
+          events$.next({ type: 'agent:joined', ts: t0 + i, agentId: `a${i}` })
+        }, 50 + i * 100)
+      }
+      scheduler.schedule(() => {
+        const snapshot = session.snapshot()
+        expect(errors).toEqual([])
+        expect(snapshot.swarm.agents).toBe(10)
+        // Readings are not host events: they are not counted, and the snapshot's time is the log's.
+        expect(snapshot.swarm.eventsValid).toBe(10)
+        expect(snapshot.at).toBe(t0 + 9)
+        expect(snapshot.swarm.resources.cpu).toBe(0.5)
+        session.dispose()
+      }, 1000)
+      flush()
     })
   })
 })

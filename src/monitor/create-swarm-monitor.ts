@@ -65,7 +65,7 @@ export function createSwarmMonitor(config?: SwarmMonitorConfigInput, deps: Monit
         resolveStrategy,
         rebalancer: parsed.rebalance ? createRebalancer(parsed.rebalancer) : null,
         analysis: createAnalysis(parsed.analysis),
-        sideEvents:
+        resourceReadings:
           sampleEveryMs > 0
             ? sampleResources(
                 deps.resourceSource ?? systemResourceSource,

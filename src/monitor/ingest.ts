@@ -1,3 +1,4 @@
+import type { ResourceReading } from '../hosts/resources.js'
 import { errorCodes, type SwarmError } from '../model/errors.js'
 import type { EventOf, SwarmEvent } from '../model/swarm-event.js'
 import type { SwarmMonitorConfig } from './config.js'
@@ -22,8 +23,6 @@ export interface IngestTotals {
   firstEventAt: number | null
   reportedQueueDepth: number | null
   resources: { cpu: number; memoryUsedBytes: number; memoryTotalBytes: number; loadAverage: number | null } | null
-  /** The host pushes its own host:resources, so the sampler stands down. */
-  hostReportsResources: boolean
 }
 
 const messageMemory = 100_000
@@ -69,7 +68,6 @@ export class Ingest {
       firstEventAt: null,
       reportedQueueDepth: null,
       resources: null,
-      hostReportsResources: false,
     }
   }
 
@@ -134,6 +132,16 @@ export class Ingest {
     return error
   }
 
+  /** The host's resources from the host's own event or the sampler's reading (which is not an event: no time, no count). */
+  recordResources(reading: ResourceReading): void {
+    this.totals.resources = {
+      cpu: reading.cpu,
+      memoryUsedBytes: reading.memoryUsedBytes,
+      memoryTotalBytes: reading.memoryTotalBytes,
+      loadAverage: reading.loadAverage ?? null,
+    }
+  }
+
   /** Count an event that failed validation before reaching `apply`. */
   countInvalid(): void {
     this.totals.eventsInvalid++
@@ -186,12 +194,7 @@ export class Ingest {
         this.measurements.consensus.record(0, event.durationMs)
         return
       case 'host:resources':
-        this.totals.resources = {
-          cpu: event.cpu,
-          memoryUsedBytes: event.memoryUsedBytes,
-          memoryTotalBytes: event.memoryTotalBytes,
-          loadAverage: event.loadAverage ?? null,
-        }
+        this.recordResources(event)
         return
       case 'reassignment:applied':
         this.totals.reassignmentsApplied++

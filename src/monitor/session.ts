@@ -7,7 +7,7 @@ import type { Reassignment } from '../model/reassignment.js'
 import type { SwarmSession } from '../model/session.js'
 import type { MetricDelta, SwarmSnapshot } from '../model/snapshot.js'
 import type { PendingTask, PlacementContext, RunningTask, Strategy } from '../model/strategy.js'
-import type { SwarmEvent } from '../model/swarm-event.js'
+import type { EventOf } from '../model/swarm-event.js'
 import type { Rebalancer } from '../strategies/rebalancer.js'
 import { baseDefinitions, buildSnapshot } from './build-snapshot.js'
 import { comparePeriods } from './compare-periods.js'
@@ -25,8 +25,8 @@ export interface SessionParts {
   resolveStrategy: (nameOrStrategy: string | Strategy) => Strategy
   rebalancer: Pick<Rebalancer, 'rebalance'> | null
   analysis: Analysis | null
-  /** Extra event sources merged into the host's (the resource sampler); they never end the session. */
-  sideEvents: Observable<SwarmEvent | SwarmError> | null
+  /** The resource sampler: readings (or failed readings) on wall time; it never ends the session. */
+  resourceReadings: Observable<EventOf<'host:resources'> | SwarmError> | null
   /** When to subscribe to the host's events: on the next microtask (default) or at once. */
   start: 'microtask' | 'immediate'
   /** Wall-clock ticks that keep snapshots and placement going while the host is quiet; null for none. */
@@ -74,6 +74,8 @@ export class MonitorSession implements SwarmSession {
   private readonly deferred: unknown[] = []
   private ticking = false
   private closed = false
+  /** The resource sampler while it runs (null once the host reports its own resources, or without one). */
+  private sampling: Subscription | null = null
 
   constructor(
     private readonly parts: SessionParts,
@@ -120,17 +122,18 @@ export class MonitorSession implements SwarmSession {
         }),
       )
     }
-    if (parts.sideEvents) {
-      this.subscriptions.push(
-        parts.sideEvents.subscribe({
-          next: (item) => {
-            if (this.ingest.totals.hostReportsResources) return
-            if (isSwarmError(item as SwarmEvent | SwarmError)) this.report(item as SwarmError)
-            else this.onEvent(item, true)
-          },
-          error: () => {},
-        }),
-      )
+    if (parts.resourceReadings) {
+      // A reading describes the host now, whatever the event time: it sets the resources a snapshot shows and
+      // never moves event time (a replay or a host clock off wall time would otherwise reject its own events).
+      this.sampling = parts.resourceReadings.subscribe({
+        next: (item) => {
+          if (this.closed) return
+          if (isSwarmError(item)) this.report(item)
+          else this.ingest.recordResources(item)
+        },
+        error: () => {},
+      })
+      this.subscriptions.push(this.sampling)
     }
     const start = () => {
       if (this.closed) return
@@ -145,7 +148,7 @@ export class MonitorSession implements SwarmSession {
 
   private consume(events$: Observable<unknown>, adapter: HostAdapter | null): Subscription {
     return events$.subscribe({
-      next: (raw) => this.onEvent(raw, false),
+      next: (raw) => this.onEvent(raw),
       error: (error: unknown) => {
         this.report({
           code: errorCodes.plugin,
@@ -160,7 +163,7 @@ export class MonitorSession implements SwarmSession {
 
   // --- input ------------------------------------------------------------------------------------------------------
 
-  private onEvent(raw: unknown, sampled: boolean): void {
+  private onEvent(raw: unknown): void {
     if (this.closed) return
     if (this.ticking) {
       this.deferred.push(raw)
@@ -180,7 +183,11 @@ export class MonitorSession implements SwarmSession {
         this.report(error.event === raw ? error : { ...error, event: raw })
         return
       }
-      if (!sampled && event.type === 'host:resources') this.ingest.totals.hostReportsResources = true
+      // The host reports its own resources: sampling stands down for good.
+      if (event.type === 'host:resources' && this.sampling) {
+        this.sampling.unsubscribe()
+        this.sampling = null
+      }
       if (Number.isNaN(this.nextTickAt)) {
         this.nextTickAt = this.tickBoundary(event.ts) + this.config.tickMs
         this.schedulePlacement(event.ts)
@@ -247,7 +254,7 @@ export class MonitorSession implements SwarmSession {
     } finally {
       this.ticking = false
     }
-    while (this.deferred.length > 0 && !this.ticking) this.onEvent(this.deferred.shift(), false)
+    while (this.deferred.length > 0 && !this.ticking) this.onEvent(this.deferred.shift())
   }
 
   private snapshotAt(at: number, seq: number): SwarmSnapshot {
