@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { createWriteStream, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
+import { replayJsonl } from '../src/monitor/replay.js'
 import { scriptEvents, t0 } from './fixtures/events.js'
 
 const run = promisify(execFile)
@@ -53,7 +54,36 @@ describe('swarm-perf report', () => {
     expect(stdout).toMatch(/agents 2 {2}completed 40/)
   })
 
-  it('exits 2 with a clear message when the file is missing or not a file', async () => {
+  it('gives the line number of a line that is JSON but not an object, and reads past a byte-order mark', async () => {
+    const bad = join(dir, 'bare-values.jsonl')
+    writeFileSync(bad, `\ufeff${[lines[0], '42', '"str"', 'null', ...lines.slice(1)].join('\n')}\n`)
+    const report = JSON.parse((await cli(['report', bad])).stdout)
+    expect(report.swarm.eventsValid).toBe(events.length)
+    expect(report.errors.filter((e: { line: number }) => e.line <= 4)).toEqual([
+      { line: 2, code: 'EVENT_SCHEMA', message: expect.stringMatching(/line 2 is a number, not an event/) },
+      { line: 3, code: 'EVENT_SCHEMA', message: expect.stringMatching(/line 3 is a string, not an event/) },
+      { line: 4, code: 'EVENT_SCHEMA', message: expect.stringMatching(/line 4 is null, not an event/) },
+    ])
+  })
+
+  it('replays a pipe that stalls exactly as the file: no idle tick on wall time', async () => {
+    // tickMs 20: with idle ticks on, the 200 ms stall below would tick the replay about ten times.
+    const config = { tickMs: 20 }
+    const fromFile = await replayJsonl(log, config)
+    const fifo = join(dir, 'events.fifo')
+    await run('mkfifo', [fifo])
+    const replaying = replayJsonl(fifo, config)
+    const writer = createWriteStream(fifo)
+    writer.write(`${lines.slice(0, 20).join('\n')}\n`)
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    writer.end(`${lines.slice(20).join('\n')}\n`)
+    const fromPipe = await replaying
+    expect(fromPipe.history.map((s) => s.at)).toEqual(fromFile.history.map((s) => s.at))
+    expect(fromPipe.snapshot).toEqual(fromFile.snapshot)
+    expect(fromPipe.reassignments).toEqual(fromFile.reassignments)
+  })
+
+  it('exits 2 with a clear message when the file is missing or a directory', async () => {
     for (const path of [join(dir, 'missing.jsonl'), dir]) {
       const { code, stderr } = await cli(['report', path])
       expect(code).toBe(2)

@@ -6,8 +6,8 @@ import { errorCodes, type SwarmError } from '../model/errors.js'
 import type { HostAdapter } from '../model/host-adapter.js'
 
 /**
- * Replays a recorded log: one SwarmEvent per line (blank lines skipped). A line that is not JSON is reported
- * on errors$ with its line number and the rest is processed; a line that is JSON but not a valid event is
+ * Replays a recorded log: one SwarmEvent per line (blank lines skipped). A line that is not JSON, or is JSON but
+ * not an object, is reported on errors$ with its line number and the rest is processed; a line that is JSON but not a valid event is
  * reported by the monitor, also with its line number (`lineOf`). The stream completes at the end of the file,
  * so a replay ends by itself.
  */
@@ -18,8 +18,10 @@ export function fromJsonl(source: string | Readable): HostAdapter {
     const input = typeof source === 'string' ? createReadStream(source, { encoding: 'utf8' }) : source
     const reader = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })
     let line = 0
-    reader.on('line', (text) => {
+    reader.on('line', (raw) => {
       line++
+      // A byte-order mark some editors write would make the first line bad JSON.
+      const text = line === 1 && raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw
       if (text.trim() === '') return
       let value: unknown
       try {
@@ -33,7 +35,17 @@ export function fromJsonl(source: string | Readable): HostAdapter {
         })
         return
       }
-      if (typeof value === 'object' && value !== null) lines.set(value, line)
+      if (typeof value !== 'object' || value === null) {
+        // Not an object, so it cannot carry its line number to the monitor (a WeakMap key): reported here.
+        errors$.next({
+          code: errorCodes.eventSchema,
+          message: `line ${line} is ${value === null ? 'null' : `a ${typeof value}`}, not an event; each line must be one SwarmEvent object`,
+          line,
+          event: value,
+        })
+        return
+      }
+      lines.set(value, line)
       subscriber.next(value)
     })
     reader.on('close', () => {

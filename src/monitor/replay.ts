@@ -32,16 +32,18 @@ export class UnreadableLogError extends Error {
 
 /**
  * Replays a recorded JSONL log through a monitor and resolves with the final snapshot and everything the session
- * reported. Host resource sampling is off: a replay is deterministic.
+ * reported. Host resource sampling and idle ticks are off: a replay is deterministic.
  */
 export async function replayJsonl(path: string, config: SwarmMonitorConfigInput = {}): Promise<ReplayResult> {
   try {
     await access(path, constants.R_OK)
-    if (!(await stat(path)).isFile()) throw new Error('not a regular file')
+    // Anything readable but a directory: a file, a pipe, process substitution (`report <(zcat log.gz)`).
+    if ((await stat(path)).isDirectory()) throw new Error('it is a directory')
   } catch (error) {
     throw new UnreadableLogError(path, error)
   }
-  const monitor = createSwarmMonitor({ ...config, resources: { sampleEveryMs: 0 } })
+  // Idle ticks run on wall time: a read that stalls for a tick (a slow disk, a pipe) would tick the replay.
+  const monitor = createSwarmMonitor({ ...config, resources: { sampleEveryMs: 0 }, idleTicks: false })
   const session = monitor.attach(fromJsonl(path))
   const errors = lastValueFrom(session.errors$.pipe(toArray()))
   const alerts = lastValueFrom(session.alerts$.pipe(toArray()))
