@@ -60,9 +60,7 @@ describe('host resource sampling', () => {
       // Event time is a recorded log's, years from the virtual wall clock (0..1000 ms), and moves on slowly.
       const t0 = 1_700_000_000_000
       for (let i = 0; i < 10; i++) {
-        scheduler.schedule(() => {
-          events$.next({ type: 'agent:joined', ts: t0 + i, agentId: `a${i}` })
-        }, 50 + i * 100)
+        scheduler.schedule(() => events$.next({ type: 'agent:joined', ts: t0 + i, agentId: `a${i}` }), 50 + i * 100)
       }
       scheduler.schedule(() => {
         const snapshot = session.snapshot()

@@ -1,5 +1,6 @@
 import { constants } from 'node:fs'
 import { access, stat } from 'node:fs/promises'
+import type { Readable } from 'node:stream'
 import { lastValueFrom, toArray } from 'rxjs'
 import { fromJsonl } from '../hosts/from-jsonl.js'
 import type { SwarmError } from '../model/errors.js'
@@ -31,20 +32,25 @@ export class UnreadableLogError extends Error {
 }
 
 /**
- * Replays a recorded JSONL log through a monitor and resolves with the final snapshot and everything the session
+ * Replays a recorded JSONL log (a path, or a stream such as stdin) through a monitor and resolves with the final snapshot and everything the session
  * reported. Host resource sampling and idle ticks are off: a replay is deterministic.
  */
-export async function replayJsonl(path: string, config: SwarmMonitorConfigInput = {}): Promise<ReplayResult> {
-  try {
-    await access(path, constants.R_OK)
-    // Anything readable but a directory: a file, a pipe, process substitution (`report <(zcat log.gz)`).
-    if ((await stat(path)).isDirectory()) throw new Error('it is a directory')
-  } catch (error) {
-    throw new UnreadableLogError(path, error)
+export async function replayJsonl(
+  source: string | Readable,
+  config: SwarmMonitorConfigInput = {},
+): Promise<ReplayResult> {
+  if (typeof source === 'string') {
+    try {
+      await access(source, constants.R_OK)
+      // Anything readable but a directory: a file, a pipe, process substitution (`report <(zcat log.gz)`).
+      if ((await stat(source)).isDirectory()) throw new Error('it is a directory')
+    } catch (error) {
+      throw new UnreadableLogError(source, error)
+    }
   }
   // Idle ticks run on wall time: a read that stalls for a tick (a slow disk, a pipe) would tick the replay.
   const monitor = createSwarmMonitor({ ...config, resources: { sampleEveryMs: 0 }, idleTicks: false })
-  const session = monitor.attach(fromJsonl(path))
+  const session = monitor.attach(fromJsonl(source))
   const errors = lastValueFrom(session.errors$.pipe(toArray()))
   const alerts = lastValueFrom(session.alerts$.pipe(toArray()))
   const reassignments = lastValueFrom(session.reassignments$.pipe(toArray()))

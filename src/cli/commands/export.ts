@@ -1,8 +1,7 @@
 import { parseArgs } from 'node:util'
-import { lastValueFrom, NEVER, toArray } from 'rxjs'
+import { NEVER } from 'rxjs'
 import { agentLabelModes, type ExportOptionsInput } from '../../exporters/config.js'
 import { exporters, exportFormats, isExportFormat } from '../../exporters/index.js'
-import { fromJsonl } from '../../hosts/from-jsonl.js'
 import type { SwarmError } from '../../model/errors.js'
 import { ConfigError } from '../../model/errors.js'
 import type { SwarmSnapshot } from '../../model/snapshot.js'
@@ -54,7 +53,8 @@ export const exportCommand: CliCommand = {
 
     let snapshot: SwarmSnapshot
     try {
-      const replay = path && path !== '-' ? await replayJsonl(path) : readStdin ? await replayStdin() : emptyReplay()
+      const replay =
+        path && path !== '-' ? await replayJsonl(path) : readStdin ? await replayJsonl(process.stdin) : emptyReplay()
       snapshot = replay.snapshot
       for (const e of replay.errors)
         io.err(`swarm-perf export: ${e.code}${e.line ? ` (line ${e.line})` : ''}: ${e.message}\n`)
@@ -103,15 +103,6 @@ export function exportOptionsFromArgs(values: {
   }
   if (values['agent-quantiles']) options.agentQuantiles = true
   return options as ExportOptionsInput
-}
-
-/** As replayJsonl, reading stdin. */
-async function replayStdin(): Promise<{ snapshot: SwarmSnapshot; errors: SwarmError[] }> {
-  const session = createSwarmMonitor({ resources: { sampleEveryMs: 0 } }).attach(fromJsonl(process.stdin))
-  const errors = lastValueFrom(session.errors$.pipe(toArray()))
-  const snapshots = await lastValueFrom(session.snapshots$.pipe(toArray()), { defaultValue: [] })
-  const snapshot = snapshots[snapshots.length - 1] ?? emptyReplay().snapshot
-  return { snapshot, errors: await errors }
 }
 
 /** A snapshot of a monitor that saw nothing: what a Grafana dashboard needs (the window length). */
