@@ -54,7 +54,8 @@ describe('createSwarmMonitor', () => {
     }
     expect(caught).toBeInstanceOf(ConfigError)
     const paths = (caught as ConfigError).issues.map((i) => i.path)
-    expect(paths).toEqual(expect.arrayContaining(['tickMs', 'windowSlots', '']))
+    expect(paths.sort()).toEqual(['', 'strategy', 'tickMs', 'windowSlots'])
+    expect((caught as ConfigError).message).toMatch(/strategy: unknown strategy 'fastest'; expected one of round-robin/)
     expect((caught as ConfigError).code).toBe('CONFIG_INVALID')
     expect(() => createSwarmMonitor({ strategy: 'fastest' })).toThrow(/unknown strategy 'fastest'; expected one of/)
   })

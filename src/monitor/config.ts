@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { analysisConfigSchema } from '../analysis/config.js'
 import { defaultDurationBucketsSeconds } from '../exporters/config.js'
 import { parseConfig } from '../model/validate.js'
-import { rebalancerConfigSchema, strategyOptionsSchema } from '../strategies/config.js'
+import { rebalancerConfigSchema, strategyNames, strategyOptionsSchema } from '../strategies/config.js'
 
 /** The exporters' default histogram buckets (OpenTelemetry GenAI durations), in the monitor's unit. */
 const defaultBucketBoundsMs = defaultDurationBucketsSeconds.map((s) => Math.round(s * 1000))
@@ -57,7 +57,12 @@ export const swarmMonitorConfigSchema = z
       .refine((b) => b.every((v, i) => i === 0 || v > b[i - 1]), 'must be strictly increasing')
       .default(defaultBucketBoundsMs),
     /** Placement strategy by name (see README: Strategies); `session.setStrategy` swaps it at runtime. */
-    strategy: z.string().default('least-loaded'),
+    strategy: z
+      .string()
+      .refine((name) => (strategyNames as readonly string[]).includes(name), {
+        error: (issue) => `unknown strategy '${String(issue.input)}'; expected one of ${strategyNames.join(', ')}`,
+      })
+      .default('least-loaded'),
     /** Options every built-in strategy shares (README: Strategies). */
     strategyOptions: strategyOptionsSchema.prefault({}),
     /** Whether the rebalancer moves queued tasks each tick. */

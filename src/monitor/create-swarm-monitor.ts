@@ -49,8 +49,6 @@ export function createSwarmMonitor(config?: SwarmMonitorConfigInput, deps: Monit
   const bindLate = !parsed.rebalance && config?.strategyOptions?.maxQueuedPerSlot === undefined
   const strategyOptions = bindLate ? { ...parsed.strategyOptions, maxQueuedPerSlot: 1 } : parsed.strategyOptions
   const resolveStrategy = (nameOrStrategy: string | Strategy) => createStrategy(nameOrStrategy, strategyOptions)
-  // Fail at creation, not at the first tick, when the strategy name is wrong.
-  resolveStrategy(parsed.strategy)
 
   const open = (
     events$: Observable<unknown>,
