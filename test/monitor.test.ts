@@ -1,6 +1,6 @@
 import { from, lastValueFrom, type Observable, Subject, toArray } from 'rxjs'
 import { describe, expect, it } from 'vitest'
-import { ConfigError } from '../src/model/errors.js'
+import { ConfigError, type SwarmError } from '../src/model/errors.js'
 import type { Reassignment } from '../src/model/reassignment.js'
 import type { SwarmSnapshot } from '../src/model/snapshot.js'
 import type { PlacementContext, RunningTask } from '../src/model/strategy.js'
@@ -388,6 +388,26 @@ describe('outputs', () => {
     expect(session.snapshot().swarm.agents).toBe(3)
   })
 
+  it('counts an event whose fields throw when read as invalid, and goes on', () => {
+    const events$ = new Subject<unknown>()
+    const session = createSwarmMonitor().connect(events$, { start: 'immediate' })
+    const errors: SwarmError[] = []
+    session.errors$.subscribe((e) => errors.push(e))
+    const hostile = {
+      get type(): string {
+        throw new Error('revoked')
+      },
+    }
+    events$.next({ type: 'agent:joined', ts: t0, agentId: 'a' })
+    events$.next(hostile)
+    events$.next({ type: 'agent:joined', ts: t0 + 1, agentId: 'b' })
+    expect(errors.map((e) => [e.code, e.message, e.event === hostile])).toEqual([
+      ['EVENT_SCHEMA', 'the event could not be read: revoked', true],
+    ])
+    expect(session.snapshot().swarm).toMatchObject({ agents: 2, eventsValid: 2, eventsInvalid: 1 })
+    session.dispose()
+  })
+
   it('replays the latest snapshot to a late subscriber and completes every output on dispose', async () => {
     const events$ = new Subject<SwarmEvent>()
     const session = createSwarmMonitor().connect(events$, { start: 'immediate' })
@@ -431,6 +451,7 @@ describe('outputs', () => {
     events$.next({ type: 'task:queued', ts: t0 + 1100, taskId: 'y' })
     expect(errors).toEqual(['REASSIGNMENT_REFUSED'])
     expect(session.snapshot().queue.unassigned).toBe(2)
+    expect(session.snapshot().swarm.reassignments).toMatchObject({ emitted: 1, refused: 1 })
     refuse = false
     events$.next({ type: 'task:queued', ts: t0 + 2100, taskId: 'z' })
     expect(applied.map((r) => [r.taskId, r.toAgentId, r.reason])).toEqual([

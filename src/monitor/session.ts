@@ -7,7 +7,7 @@ import type { Reassignment } from '../model/reassignment.js'
 import type { SwarmSession } from '../model/session.js'
 import type { MetricDelta, SwarmSnapshot } from '../model/snapshot.js'
 import type { PendingTask, PlacementContext, RunningTask, Strategy } from '../model/strategy.js'
-import type { EventOf } from '../model/swarm-event.js'
+import type { EventOf, SwarmEvent } from '../model/swarm-event.js'
 import type { Rebalancer } from '../strategies/rebalancer.js'
 import { baseDefinitions, buildSnapshot } from './build-snapshot.js'
 import { comparePeriods } from './compare-periods.js'
@@ -169,8 +169,21 @@ export class MonitorSession implements SwarmSession {
       this.deferred.push(raw)
       return
     }
+    let event: SwarmEvent | SwarmError
     try {
-      const event = validateEvent(raw)
+      event = validateEvent(raw)
+    } catch (error) {
+      // An object whose fields throw when read (a getter, a revoked Proxy): bad input, not a defect of ours.
+      this.ingest.countInvalid()
+      this.report({
+        code: errorCodes.eventSchema,
+        message: `the event could not be read: ${describe(error)}`,
+        event: raw,
+      })
+      return
+    }
+    const counted = this.ingest.totals.eventsValid
+    try {
       if (isSwarmError(event)) {
         this.ingest.countInvalid()
         this.report(event)
@@ -196,7 +209,8 @@ export class MonitorSession implements SwarmSession {
       // After the event, so a slot it freed or a task it queued is seen at once.
       if (event.ts >= this.nextPlaceAt) this.placeBetweenTicks(event.ts)
     } catch (error) {
-      // A defect of ours must not reach the host either.
+      // A defect of ours must not reach the host either; the event counts as invalid unless it was applied.
+      if (this.ingest.totals.eventsValid === counted) this.ingest.countInvalid()
       this.report({
         code: errorCodes.plugin,
         message: `ingest failed: ${describe(error)}`,
@@ -384,6 +398,8 @@ export class MonitorSession implements SwarmSession {
     const adapter = this.adapter
     if (!adapter?.apply) return
     const undo = (error: unknown) => {
+      // A failed apply is the host's refusal as much as a reassignment:refused event is.
+      if (!this.closed) this.ingest.totals.reassignmentsRefused++
       this.report({
         code: errorCodes.reassignmentRefused,
         message: `${adapter.name} could not apply the move of task '${r.taskId}' to '${r.toAgentId}': ${describe(error)}`,
