@@ -5,7 +5,7 @@
 // match but for the count of invalid events. A rejected event that moved event time on (a tick, the window, the
 // release of a departed agent's slot) would make them differ.
 import fc from 'fast-check'
-import { from, lastValueFrom, toArray } from 'rxjs'
+import { from, lastValueFrom, Subject, toArray } from 'rxjs'
 import { describe, expect, it } from 'vitest'
 import { createSwarmMonitor } from '../src/index.js'
 import type { SwarmError } from '../src/model/errors.js'
@@ -135,5 +135,61 @@ describe('rejected events', () => {
       }),
       { numRuns: 150 },
     )
+  })
+})
+
+describe('an event and the tick it causes', () => {
+  it('is checked with the placements that tick expires as expired', async () => {
+    // t5 is placed on a at the 500 ms tick and never confirmed; d reports it done at 1000 ms, the tick at which
+    // that placement lapses (placementTimeoutMs 500): no agent holds it any more, so d may report it.
+    const events: SwarmEvent[] = [
+      { type: 'task:queued', ts: t0 + 1, taskId: 't5' },
+      { type: 'agent:joined', ts: t0 + 2, agentId: 'a' },
+      { type: 'agent:joined', ts: t0 + 500, agentId: 'd', capacity: 2 },
+      { type: 'task:completed', ts: t0 + 1000, taskId: 't5', agentId: 'd', durationMs: 1 },
+    ]
+    const session = createSwarmMonitor({
+      tickMs: 500,
+      placementTimeoutMs: 500,
+      rebalance: false,
+      idleTicks: false,
+    }).connect(from(events))
+    const errors: SwarmError[] = []
+    session.errors$.subscribe((e) => errors.push(e))
+    const placed: string[] = []
+    session.reassignments$.subscribe((r) => placed.push(`${r.taskId}->${r.toAgentId}@${r.at - t0}`))
+    const last = (await lastValueFrom(session.snapshots$.pipe(toArray()))).at(-1)
+    expect(errors).toEqual([])
+    expect(placed).toEqual(['t5->a@500', 't5->d@1000'])
+    expect(last?.swarm).toMatchObject({ tasksCompleted: 1, eventsValid: 4, eventsInvalid: 0 })
+  })
+
+  it("applies the host's synchronous answers to that tick after the event", () => {
+    // b reports t failed at 1000 ms; the tick that event causes places t on a, and the host at once reports a
+    // failing it too. The host sent b's report first, so it is the one applied; a's is a duplicate.
+    const events$ = new Subject<unknown>()
+    const session = createSwarmMonitor({ tickMs: 1000, idleTicks: false }).attach(
+      {
+        name: 'answers-at-once',
+        events$,
+        apply: (r) => events$.next({ type: 'task:failed', ts: r.at, taskId: r.taskId, agentId: r.toAgentId }),
+      },
+      { start: 'immediate' },
+    )
+    const errors: SwarmError[] = []
+    session.errors$.subscribe((e) => errors.push(e))
+    events$.next({ type: 'agent:joined', ts: t0, agentId: 'a', capacity: 2 })
+    events$.next({ type: 'agent:joined', ts: t0, agentId: 'b' })
+    events$.next({ type: 'task:started', ts: t0, taskId: 'busy', agentId: 'b' })
+    events$.next({ type: 'task:queued', ts: t0 + 10, taskId: 't' })
+    events$.next({ type: 'task:failed', ts: t0 + 1000, taskId: 't', agentId: 'b' })
+    expect(errors.map((e) => [e.code, e.message])).toEqual([['EVENT_DUPLICATE', "task 't' already failed"]])
+    const snapshot = session.snapshot()
+    expect(snapshot.swarm).toMatchObject({ tasksFailed: 1, eventsValid: 5, eventsInvalid: 1 })
+    expect(snapshot.agents.map((a) => [a.agentId, a.tasksFailed])).toEqual([
+      ['a', 0],
+      ['b', 1],
+    ])
+    session.dispose()
   })
 })

@@ -79,9 +79,11 @@ export class Ingest {
   /**
    * Whether the event can be applied to the state as it stands at its time: null, or the reason it cannot (then
    * counted invalid). Reads and never writes: a rejected event must leave no trace, not even in event time (the
-   * session ticks between this and `apply`, and only for an event it will apply).
+   * session ticks between this and `apply`, and only for an event it will apply). `tickAt` is the boundary of the
+   * tick the event is about to cause, if any: placements that tick expires count as expired (they lapsed before
+   * the event's time), while what it newly places does not count (the host could not have seen it).
    */
-  admit(event: SwarmEvent): SwarmError | null {
+  admit(event: SwarmEvent, tickAt = Number.NEGATIVE_INFINITY): SwarmError | null {
     const last = this.latest
     if (event.ts < last - this.config.outOfOrderToleranceMs) {
       return this.reject(
@@ -100,7 +102,7 @@ export class Ingest {
         return this.checkStarted(event)
       case 'task:completed':
       case 'task:failed':
-        return this.checkOutcome(event)
+        return this.checkOutcome(event, tickAt)
       case 'task:cancelled':
         return this.checkCancelled(event)
       case 'agent:joined':
@@ -475,9 +477,10 @@ export class Ingest {
   }
 
   /** An outcome names the task and the agent that holds it (or held it last, or any agent when none has). */
-  private checkOutcome(event: EventOf<'task:completed'> | EventOf<'task:failed'>): SwarmError | null {
+  private checkOutcome(event: EventOf<'task:completed'> | EventOf<'task:failed'>, tickAt: number): SwarmError | null {
     const task = this.state.entry(event.taskId)
-    if (typeof task !== 'object' || task.holder === null || task.agentId !== event.agentId) {
+    const holderId = typeof task === 'object' ? this.holderAt(task, tickAt) : null
+    if (typeof task !== 'object' || holderId === null || holderId !== event.agentId) {
       if (!this.agentAt(event.agentId, event.ts)) {
         return this.reject(
           errorCodes.unknownAgent,
@@ -491,7 +494,7 @@ export class Ingest {
           ? this.reject(errorCodes.duplicate, `task '${event.taskId}' already ${task}`, event, 'taskId')
           : this.reject(errorCodes.unknownTask, `task '${event.taskId}' was never queued or started`, event, 'taskId')
       }
-      const holder = task.agentId ?? task.lastAgentId
+      const holder = holderId ?? task.lastAgentId
       if (holder !== null && holder !== event.agentId) {
         return this.reject(
           errorCodes.invalidTransition,
@@ -510,6 +513,17 @@ export class Ingest {
       )
     }
     return null
+  }
+
+  /** The agent holding the task once a tick at `tickAt` has expired the placements the host left unanswered. */
+  private holderAt(task: TaskRecord, tickAt: number): string | null {
+    if (task.state === 'placing' && tickAt > Number.NEGATIVE_INFINITY && this.placementLapsed(task, tickAt)) return null
+    return task.agentId
+  }
+
+  /** Whether `expireUnanswered(now)` takes the task's placement back (the one rule for both). */
+  private placementLapsed(task: TaskRecord, now: number): boolean {
+    return (task.placedAt ?? now) + this.config.placementTimeoutMs <= now
   }
 
   /**
@@ -618,7 +632,7 @@ export class Ingest {
   expireUnanswered(now: number): void {
     const timeout = this.config.placementTimeoutMs
     for (const task of this.state.placing) {
-      if ((task.placedAt ?? now) + timeout <= now) this.state.transition(task, 'unassigned', null)
+      if (this.placementLapsed(task, now)) this.state.transition(task, 'unassigned', null)
     }
     for (const task of this.state.assigned) {
       if (task.moveTo !== null && (task.moveAt ?? now) + timeout <= now) {

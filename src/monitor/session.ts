@@ -190,7 +190,8 @@ export class MonitorSession implements SwarmSession {
         return
       }
       // Checked against the state before anything moves: an event that is not applied must not tick either.
-      const error = this.ingest.admit(event)
+      const tickAt = !Number.isNaN(this.nextTickAt) && event.ts >= this.nextTickAt ? this.tickBoundary(event.ts) : NaN
+      const error = this.ingest.admit(event, Number.isNaN(tickAt) ? Number.NEGATIVE_INFINITY : tickAt)
       if (error) {
         // Report the event as the host sent it (zod hands back a copy).
         this.report(error.event === raw ? error : { ...error, event: raw })
@@ -204,7 +205,10 @@ export class MonitorSession implements SwarmSession {
       if (Number.isNaN(this.nextTickAt)) {
         this.nextTickAt = this.tickBoundary(event.ts) + this.config.tickMs
         this.schedulePlacement(event.ts)
-      } else if (event.ts >= this.nextTickAt) this.tick(this.tickBoundary(event.ts))
+      } else if (!Number.isNaN(tickAt)) {
+        // What the host answers during the tick (a synchronous apply) reacts to it, so it comes after this event.
+        this.tick(tickAt, false)
+      }
       this.ingest.apply(event)
       // After the event, so a slot it freed or a task it queued is seen at once.
       if (event.ts >= this.nextPlaceAt) this.placeBetweenTicks(event.ts)
@@ -217,6 +221,8 @@ export class MonitorSession implements SwarmSession {
         source: 'ingest',
         event: raw,
       })
+    } finally {
+      this.drainDeferred()
     }
   }
 
@@ -259,15 +265,19 @@ export class MonitorSession implements SwarmSession {
 
   /**
    * Run a tick or a placement pass with ingest held: events that arrive meanwhile (a host that answers apply()
-   * synchronously) are applied after it, in order.
+   * synchronously) are applied after it, in order, or, with `drain` false, after the event that caused it.
    */
-  private exclusively(work: () => void): void {
+  private exclusively(work: () => void, drain = true): void {
     this.ticking = true
     try {
       work()
     } finally {
       this.ticking = false
     }
+    if (drain) this.drainDeferred()
+  }
+
+  private drainDeferred(): void {
     while (this.deferred.length > 0 && !this.ticking) this.onEvent(this.deferred.shift())
   }
 
@@ -278,7 +288,7 @@ export class MonitorSession implements SwarmSession {
   // --- ticks ------------------------------------------------------------------------------------------------------
 
   /** Build the snapshot at `at`, analyse it, place and rebalance, emit. */
-  private tick(at: number): void {
+  private tick(at: number, drain = true): void {
     this.exclusively(() => {
       this.nextTickAt = at + this.config.tickMs
       this.measurements.advanceTo(at)
@@ -286,7 +296,7 @@ export class MonitorSession implements SwarmSession {
       this.refusedSinceTick.clear()
       this.schedulePlacement(at)
       this.placeAndRebalance(this.publishAt(at), at, true)
-    })
+    }, drain)
   }
 
   /**
