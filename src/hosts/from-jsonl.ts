@@ -7,9 +7,9 @@ import type { HostAdapter } from '../model/host-adapter.js'
 
 /**
  * Replays a recorded log: one SwarmEvent per line (blank lines skipped). A line that is not JSON, or is JSON but
- * not an object, is reported on errors$ with its line number and the rest is processed; a line that is JSON but not a valid event is
- * reported by the monitor, also with its line number (`lineOf`). The stream completes at the end of the file,
- * so a replay ends by itself.
+ * not an object, is reported on errors$ with its line number and the rest is processed; an object that is not a
+ * valid event is reported by the monitor, also with its line number (`lineOf`). The stream completes at the end
+ * of the file, so a replay ends by itself.
  */
 export function fromJsonl(source: string | Readable): HostAdapter {
   const lines = new WeakMap<object, number>()

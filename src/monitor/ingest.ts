@@ -134,7 +134,7 @@ export class Ingest {
     return error
   }
 
-  /** The host's resources from the host's own event or the sampler's reading (which is not an event: no time, no count). */
+  /** The host's resources, from its own event or from a sampler reading (not an event: no time, not counted). */
   recordResources(reading: ResourceReading): void {
     this.totals.resources = {
       cpu: reading.cpu,
@@ -144,7 +144,7 @@ export class Ingest {
     }
   }
 
-  /** Count an event that failed validation before reaching `apply`. */
+  /** Count an event reported invalid outside `admit` (it failed validation, or could not be read or applied). */
   countInvalid(): void {
     this.totals.eventsInvalid++
   }
@@ -393,7 +393,10 @@ export class Ingest {
   }
 
   /** A task that ended cannot be assigned or started (a retry is queued anew). */
-  private checkNotEnded(event: SwarmEvent & { taskId: string }, entry: TaskRecord | TaskEnd | undefined) {
+  private checkNotEnded(
+    event: SwarmEvent & { taskId: string },
+    entry: TaskRecord | TaskEnd | undefined,
+  ): SwarmError | null {
     if (typeof entry !== 'string') return null
     return this.reject(
       errorCodes.invalidTransition,

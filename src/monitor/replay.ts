@@ -32,8 +32,9 @@ export class UnreadableLogError extends Error {
 }
 
 /**
- * Replays a recorded JSONL log (a path, or a stream such as stdin) through a monitor and resolves with the final snapshot and everything the session
- * reported. Host resource sampling and idle ticks are off: a replay is deterministic.
+ * Replays a recorded JSONL log (a path, or a stream such as stdin) through a monitor and resolves with the final
+ * snapshot and everything the session reported. Host resource sampling and idle ticks are off: a replay is
+ * deterministic.
  */
 export async function replayJsonl(
   source: string | Readable,
