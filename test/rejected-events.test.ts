@@ -71,20 +71,10 @@ async function run(
   return { snapshots: await lastValueFrom(session.snapshots$.pipe(toArray())), errors }
 }
 
+/** The run, and the events it reported (every rejection names its event). */
 async function replay(events: SwarmEvent[]): Promise<{ snapshots: SwarmSnapshot[]; rejected: Set<unknown> }> {
-  const session = createSwarmMonitor({
-    tickMs: 1000,
-    windowMs: 12_000,
-    windowSlots: 3,
-    capacity: 3,
-    idleTicks: false,
-  }).connect(from(events))
-  const rejected = new Set<unknown>()
-  session.errors$.subscribe((error) => {
-    if (error.event !== undefined) rejected.add(error.event)
-  })
-  const snapshots = await lastValueFrom(session.snapshots$.pipe(toArray()))
-  return { snapshots, rejected }
+  const { snapshots, errors } = await run(events, { capacity: 3 })
+  return { snapshots, rejected: new Set(errors.map((error) => error.event).filter((event) => event !== undefined)) }
 }
 
 /** A snapshot as a comparable value, without what a rejected event may change: the count of invalid events. */
