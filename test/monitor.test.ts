@@ -408,6 +408,32 @@ describe('outputs', () => {
     session.dispose()
   })
 
+  it('counts an event that fails inside the monitor once: invalid before it is applied, valid after', () => {
+    const events$ = new Subject<unknown>()
+    const session = createSwarmMonitor({ placeEveryMs: 100 }).connect(events$, { start: 'immediate' })
+    const errors: string[] = []
+    session.errors$.subscribe((e) => errors.push(`${e.code} ${e.message}`))
+    // Stand-ins for defects of ours: one in the check before the event applies, one in the placement after it.
+    const internals = session as unknown as { ingest: { admit: unknown }; placeBetweenTicks: unknown }
+    const admit = internals.ingest.admit
+    internals.ingest.admit = () => {
+      throw new Error('check failed')
+    }
+    events$.next({ type: 'agent:joined', ts: t0, agentId: 'a' })
+    internals.ingest.admit = admit
+    events$.next({ type: 'agent:joined', ts: t0 + 200, agentId: 'b' })
+    internals.placeBetweenTicks = () => {
+      throw new Error('placement failed')
+    }
+    events$.next({ type: 'agent:joined', ts: t0 + 400, agentId: 'c' })
+    expect(errors).toEqual([
+      'PLUGIN_FAILED ingest failed: check failed',
+      'PLUGIN_FAILED ingest failed: placement failed',
+    ])
+    expect(session.snapshot().swarm).toMatchObject({ agents: 2, eventsValid: 2, eventsInvalid: 1 })
+    session.dispose()
+  })
+
   it('replays the latest snapshot to a late subscriber and completes every output on dispose', async () => {
     const events$ = new Subject<SwarmEvent>()
     const session = createSwarmMonitor().connect(events$, { start: 'immediate' })
