@@ -1,4 +1,5 @@
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -48,6 +49,17 @@ describe('swarm-perf export', () => {
     const grafana = await cli('export', '--format', 'grafana')
     expect(grafana.code).toBe(0)
     expect(JSON.parse(grafana.out).schemaVersion).toBeGreaterThanOrEqual(38)
+  })
+
+  it('reads the log from stdin with -, as from a file', () => {
+    const r = spawnSync('node', ['dist/cli/main.js', 'export', '--format', 'json', '-'], {
+      cwd: new URL('..', import.meta.url).pathname,
+      input: readFileSync(file),
+      encoding: 'utf8',
+    })
+    expect(r.status).toBe(0)
+    expect(JSON.parse(r.stdout).swarm.tasksCompleted).toBe(60)
+    expect(r.stderr).toContain(`JSONL_PARSE (line ${log.events.length + 1})`)
   })
 
   it('exits 2 with the usage for a bad format, a bad option or a missing file', async () => {
