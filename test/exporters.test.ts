@@ -145,6 +145,27 @@ describe('cardinality control', () => {
     expect(completed).toBe(snapshot.swarm.tasksCompleted)
   })
 
+  it('folds an agent that is itself named __other__ into the fold, so no series is written twice', () => {
+    const s = makeSnapshot(4)
+    s.agents[0] = makeAgent(0, { agentId: '__other__' })
+    const m = samples(toPrometheus(s, { maxAgentSeries: 2 }))
+    const loads = [...m.keys()].filter((k) => k.startsWith('swarm_perf_agent_load{'))
+    expect(loads).toEqual([
+      'swarm_perf_agent_load{agent_id="agent-1"}',
+      'swarm_perf_agent_load{agent_id="agent-2"}',
+      'swarm_perf_agent_load{agent_id="__other__"}',
+    ])
+    const lines = toPrometheus(s, { maxAgentSeries: 2 })
+      .split('\n')
+      .filter((l) => l && !l.startsWith('#'))
+      .map((l) => l.slice(0, l.lastIndexOf(' ')))
+    expect(new Set(lines).size).toBe(lines.length)
+    let completed = 0
+    for (const k of m.keys()) if (k.startsWith('swarm_perf_agent_tasks_completed_total{')) completed += m.get(k)!
+    expect(completed).toBe(s.swarm.tasksCompleted)
+    expect(m.get('swarm_perf_agent_series_dropped_total')).toBe(2)
+  })
+
   it('keeps live agents before departed ones when it must drop', () => {
     const s = makeSnapshot(3)
     s.agents[0] = makeAgent(0, { state: 'left' })

@@ -350,8 +350,11 @@ function agentGroups(snapshot: SwarmSnapshot, options: ExportOptions): { groups:
     groups = [...byRole].map(([label, agents]) => ({ label, agents }))
   }
   if (groups.length <= options.maxAgentSeries) return { groups, dropped: [] }
-  const kept = groups.slice(0, options.maxAgentSeries)
-  const rest = groups.slice(options.maxAgentSeries).flatMap((g) => g.agents)
+  // An agent or role that is itself named like the fold goes into it: two series with one label value would
+  // be duplicates, and a scraper keeps only one of them.
+  const kept = groups.filter((g) => g.label !== otherAgentsLabel).slice(0, options.maxAgentSeries)
+  const keptSet = new Set(kept)
+  const rest = groups.filter((g) => !keptSet.has(g)).flatMap((g) => g.agents)
   kept.push({ label: otherAgentsLabel, agents: rest })
   return { groups: kept, dropped: rest.map((a) => a.agentId) }
 }
