@@ -2,10 +2,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { lastValueFrom } from 'rxjs'
 import { TestScheduler } from 'rxjs/testing'
 import { describe, expect, it } from 'vitest'
 import { paceByEventTime } from '../src/cli/commands/serve.js'
 import { main } from '../src/cli/run-cli.js'
+import { fromJsonl } from '../src/hosts/from-jsonl.js'
 import { makeEventLog, toJsonl } from './fixtures/event-log.js'
 
 function startCli(...argv: string[]) {
@@ -76,6 +78,26 @@ describe('swarm-perf serve', () => {
     const token = startCli('serve', file, '--port', '0', '--token', 'short')
     expect(await token.exit).toBe(2)
     expect(token.output().err).toContain('token: must be at least 16 characters')
+    const directory = startCli('serve', dir, '--port', '0')
+    expect(await directory.exit).toBe(2)
+    expect(directory.output().err).toContain('it is a directory')
+    // An empty value is not 0 (Number('') is): no random port, no cap of zero series.
+    for (const flags of [
+      ['--port', ''],
+      ['--port', '70000'],
+      ['--max-agent-series', ''],
+    ]) {
+      const bad = startCli('serve', file, ...flags)
+      expect(await bad.exit).toBe(2)
+      expect(bad.output().err).toMatch(/must be a whole number/)
+    }
+  })
+})
+
+describe('fromJsonl', () => {
+  it('ends the stream with an error, not a throw, when the path cannot be read as a file', async () => {
+    const adapter = fromJsonl(dir)
+    await expect(lastValueFrom(adapter.events$, { defaultValue: null })).rejects.toThrow(/EISDIR/)
   })
 })
 

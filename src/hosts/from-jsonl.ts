@@ -52,7 +52,9 @@ export function fromJsonl(source: string | Readable): HostAdapter {
       errors$.complete()
       subscriber.complete()
     })
+    // readline re-emits its input's errors (reading a directory, a vanished file): unheard, either would throw.
     input.on('error', (error: Error) => subscriber.error(error))
+    reader.on('error', (error: Error) => subscriber.error(error))
     return () => reader.close()
   })
   return {

@@ -32,6 +32,19 @@ export class UnreadableLogError extends Error {
 }
 
 /**
+ * Throws an UnreadableLogError unless `path` can be read as a log: anything readable but a directory (a file, a
+ * pipe, process substitution such as `report <(zcat log.gz)`).
+ */
+export async function checkLog(path: string): Promise<void> {
+  try {
+    await access(path, constants.R_OK)
+    if ((await stat(path)).isDirectory()) throw new Error('it is a directory')
+  } catch (error) {
+    throw new UnreadableLogError(path, error)
+  }
+}
+
+/**
  * Replays a recorded JSONL log (a path, or a stream such as stdin) through a monitor and resolves with the final
  * snapshot and everything the session reported. Host resource sampling and idle ticks are off: a replay is
  * deterministic.
@@ -40,15 +53,7 @@ export async function replayJsonl(
   source: string | Readable,
   config: SwarmMonitorConfigInput = {},
 ): Promise<ReplayResult> {
-  if (typeof source === 'string') {
-    try {
-      await access(source, constants.R_OK)
-      // Anything readable but a directory: a file, a pipe, process substitution (`report <(zcat log.gz)`).
-      if ((await stat(source)).isDirectory()) throw new Error('it is a directory')
-    } catch (error) {
-      throw new UnreadableLogError(source, error)
-    }
-  }
+  if (typeof source === 'string') await checkLog(source)
   // Idle ticks run on wall time: a read that stalls for a tick (a slow disk, a pipe) would tick the replay.
   const monitor = createSwarmMonitor({ ...config, resources: { sampleEveryMs: 0 }, idleTicks: false })
   const session = monitor.attach(fromJsonl(source))

@@ -88,6 +88,12 @@ function parse(argv: string[]) {
   })
 }
 
+/** A flag's whole number, or NaN (for an empty string too: Number('') is 0). */
+export function wholeNumber(text: string): number {
+  const n = text.trim() === '' ? Number.NaN : Number(text)
+  return Number.isInteger(n) ? n : Number.NaN
+}
+
 /** The exporter options the flags ask for; validated by the exporter's own schema when it renders. */
 export function exportOptionsFromArgs(values: {
   'agent-label'?: string
@@ -97,8 +103,8 @@ export function exportOptionsFromArgs(values: {
   const options: Record<string, unknown> = {}
   if (values['agent-label'] !== undefined) options.agentLabel = values['agent-label']
   if (values['max-agent-series'] !== undefined) {
-    const n = Number(values['max-agent-series'])
-    if (!Number.isInteger(n) || n < 0) throw new Error('--max-agent-series must be a whole number >= 0')
+    const n = wholeNumber(values['max-agent-series'])
+    if (!(n >= 0)) throw new Error('--max-agent-series must be a whole number >= 0')
     options.maxAgentSeries = n
   }
   if (values['agent-quantiles']) options.agentQuantiles = true

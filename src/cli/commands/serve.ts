@@ -1,4 +1,3 @@
-import { access } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import { asyncScheduler, concatMap, defer, NEVER, type Observable, of, type SchedulerLike, timer } from 'rxjs'
 import { map } from 'rxjs/operators'
@@ -7,9 +6,10 @@ import { fromJsonl } from '../../hosts/from-jsonl.js'
 import { ConfigError } from '../../model/errors.js'
 import type { HostAdapter } from '../../model/host-adapter.js'
 import { createSwarmMonitor } from '../../monitor/create-swarm-monitor.js'
+import { checkLog } from '../../monitor/replay.js'
 import { type SwarmServer, startSwarmServer } from '../../server/swarm-server.js'
 import { type CliCommand, usageError } from '../command.js'
-import { exportOptionsFromArgs } from './export.js'
+import { exportOptionsFromArgs, wholeNumber } from './export.js'
 
 const usage = `Usage: swarm-perf serve [events.jsonl | -] [options]
 
@@ -45,7 +45,8 @@ export const serve: CliCommand = {
     }
     const v = args.values
     if (args.positionals.length > 1) return usageError(io, 'serve', 'give at most one events file', usage)
-    const port = v.port === undefined ? 9464 : Number(v.port)
+    const port = v.port === undefined ? 9464 : wholeNumber(v.port)
+    if (!(port >= 0 && port <= 65_535)) return usageError(io, 'serve', '--port must be a whole number 0..65535', usage)
     const speed = v.speed === undefined ? null : Number(v.speed)
     if (speed !== null && !(speed > 0)) return usageError(io, 'serve', '--speed must be a number > 0', usage)
     let exportOptions: ReturnType<typeof exportOptionsFromArgs>
@@ -58,9 +59,9 @@ export const serve: CliCommand = {
     const path = args.positionals[0]
     if (path && path !== '-') {
       try {
-        await access(path)
+        await checkLog(path)
       } catch (error) {
-        io.err(`swarm-perf serve: cannot read '${path}': ${error instanceof Error ? error.message : String(error)}\n`)
+        io.err(`swarm-perf serve: ${error instanceof Error ? error.message : String(error)}\n`)
         return 2
       }
     }
