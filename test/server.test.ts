@@ -4,7 +4,7 @@ import { request } from 'node:http'
 import { connect } from 'node:net'
 import { gunzipSync } from 'node:zlib'
 import { afterEach, describe, expect, it } from 'vitest'
-import { type SwarmServer, startSwarmServer } from '../src/server/swarm-server.js'
+import { quality, type SwarmServer, startSwarmServer } from '../src/server/swarm-server.js'
 import { fakeSession } from './fixtures/fake-session.js'
 import { promtoolCheck } from './fixtures/promtool.js'
 import { makeAgent, makeSnapshot } from './fixtures/snapshot.js'
@@ -103,6 +103,24 @@ describe('HTTP server endpoints', () => {
     })
     expect(om.headers['content-type']).toBe('application/openmetrics-text; version=1.0.0; charset=utf-8')
     expect(om.body.endsWith('# EOF\n')).toBe(true)
+    // The answer depends on Accept, so caches must key on it; and q=0 refuses a format.
+    expect(om.headers.vary).toBe('Accept, Accept-Encoding')
+    const refused = await call(server, '/metrics', {
+      headers: { Accept: 'text/plain;version=0.0.4, application/openmetrics-text;q=0' },
+    })
+    expect(refused.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8')
+    const ranked = await call(server, '/metrics', {
+      headers: { Accept: 'application/openmetrics-text;q=0.3, text/plain;q=0.9' },
+    })
+    expect(ranked.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8')
+  })
+
+  it('reads q in Accept and Accept-Encoding', () => {
+    expect(quality('gzip;q=0, identity', ['gzip'])).toBe(0)
+    expect(quality('deflate, GZIP;q=0.5', ['gzip'])).toBe(0.5)
+    expect(quality('text/*;q=0.2, */*;q=0.1', ['text/plain', 'text/*', '*/*'])).toBe(0.2)
+    expect(quality('application/json', ['text/plain', 'text/*', '*/*'])).toBe(-1)
+    expect(quality(undefined, ['gzip'])).toBe(-1)
   })
 
   it('gzips /metrics for scrapers that accept it, the same text underneath', async () => {
@@ -315,6 +333,7 @@ describe('HTTP server error cases', () => {
       (await call(server, '/metrics', { headers: { Authorization: 'Bearer wrong-wrong-wrong-wrong' } })).status,
     ).toBe(401)
     expect((await call(server, '/metrics', { headers: { Authorization: `Bearer ${token}` } })).status).toBe(200)
+    expect((await call(server, '/metrics', { headers: { Authorization: `bearer ${token}` } })).status).toBe(200)
     expect((await call(server, `/api/snapshot?access_token=${token}`)).status).toBe(200)
     expect((await call(server, '/')).status).toBe(200)
   })

@@ -88,10 +88,10 @@ export function createSwarmRequestHandler(
       rendered.set(format, entry)
     }
     // Prometheus asks for gzip; large expositions shrink about tenfold. Compressed once per snapshot, too.
-    const gzip = entry.bytes.length >= 4096 && /\bgzip\b/.test(req.headers['accept-encoding'] ?? '')
+    const gzip = entry.bytes.length >= 4096 && quality(req.headers['accept-encoding'], ['gzip']) > 0
     if (gzip) entry.gzip ??= gzipSync(entry.bytes, { level: 1 })
     sendBytes(req, res, 200, exporters[format].contentType, gzip ? entry.gzip! : entry.bytes, {
-      Vary: 'Accept-Encoding',
+      Vary: 'Accept, Accept-Encoding',
       ...(gzip ? { 'Content-Encoding': 'gzip' } : {}),
     })
   }
@@ -153,7 +153,8 @@ export function createSwarmRequestHandler(
   const authorised = (req: IncomingMessage, url: URL): boolean => {
     if (!tokenDigest) return true
     const header = req.headers.authorization
-    const given = header?.startsWith('Bearer ') ? header.slice(7) : url.searchParams.get('access_token')
+    // The scheme is case-insensitive (RFC 7235).
+    const given = /^bearer /i.test(header ?? '') ? (header as string).slice(7) : url.searchParams.get('access_token')
     return given !== null && timingSafeEqual(digest(given), tokenDigest)
   }
 
@@ -165,8 +166,13 @@ export function createSwarmRequestHandler(
       throw new HttpError(401, 'missing or wrong bearer token', { 'WWW-Authenticate': 'Bearer realm="swarm-perf"' })
 
     if (path === '/metrics') {
-      const openMetrics = /application\/openmetrics-text/i.test(req.headers.accept ?? '')
-      const format = openMetrics ? 'openmetrics' : 'prometheus'
+      // OpenMetrics when the scraper names it and ranks it at least as high as the 0.0.4 text (q=0 refuses it).
+      const accept = req.headers.accept
+      const openMetrics = quality(accept, ['application/openmetrics-text'])
+      const format =
+        openMetrics > 0 && openMetrics >= quality(accept, ['text/plain', 'text/*', '*/*'])
+          ? 'openmetrics'
+          : 'prometheus'
       return sendRendered(req, res, format, currentSnapshot())
     }
     if (path === '/api/snapshot') return sendJson(req, res, 200, currentSnapshot())
@@ -365,4 +371,23 @@ export function chartPoint(s: SwarmSnapshot) {
     errorRate: s.swarm.errorRate,
     imbalance: s.swarm.imbalance,
   }
+}
+
+/**
+ * The q a request header (Accept, Accept-Encoding) gives the first of `names` it lists (most specific first),
+ * 1 when it has no q; -1 when it lists none of them. Parameters other than q are ignored.
+ */
+export function quality(header: string | undefined, names: readonly string[]): number {
+  if (!header) return -1
+  const ranges = header.split(',').map((range) => {
+    const [name, ...params] = range.split(';').map((part) => part.trim().toLowerCase())
+    const q = params.find((p) => p.startsWith('q='))
+    const value = q === undefined ? 1 : Number(q.slice(2))
+    return { name, q: Number.isFinite(value) ? value : 0 }
+  })
+  for (const name of names) {
+    const listed = ranges.filter((r) => r.name === name)
+    if (listed.length > 0) return Math.max(...listed.map((r) => r.q))
+  }
+  return -1
 }
