@@ -32,6 +32,24 @@ describe('bindPromClient', () => {
     expect(await registry.metrics()).not.toContain('swarm_perf_')
   })
 
+  it('builds the families once per scrape, though session.snapshot() builds a new snapshot each call', async () => {
+    const session = fakeSession(makeSnapshot(20))
+    let taken = 0
+    const source = {
+      ...session.source,
+      snapshot: () => {
+        taken++
+        return { ...session.source.snapshot() }
+      },
+    }
+    const registry = new Registry()
+    bindPromClient(source, registry)
+    const first = await registry.metrics()
+    expect(taken).toBe(1)
+    expect(await registry.metrics()).toBe(first)
+    expect(taken).toBe(2)
+  })
+
   it('works with a prom-client registry in OpenMetrics mode', async () => {
     const registry = new Registry<OpenMetricsContentType>()
     registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE)

@@ -58,13 +58,27 @@ export function bindPromClient(
     },
     error: () => {},
   })
-  const familiesNow = (): Map<string, MetricFamily> => {
+  // A scrape calls every metric's collect in one synchronous turn, and session.snapshot() builds a new snapshot
+  // each call: one is taken per turn, so the families are built once per scrape, not once per metric.
+  let scrapeSnapshot: SwarmSnapshot | null = null
+  const snapshotNow = (): SwarmSnapshot | null => {
+    if (scrapeSnapshot) return scrapeSnapshot
     let snapshot = latest
     try {
       snapshot = session.snapshot()
     } catch {
       // An ended session: its last snapshot stands.
     }
+    if (snapshot) {
+      scrapeSnapshot = snapshot
+      queueMicrotask(() => {
+        scrapeSnapshot = null
+      })
+    }
+    return snapshot
+  }
+  const familiesNow = (): Map<string, MetricFamily> => {
+    const snapshot = snapshotNow()
     if (!snapshot) return new Map()
     // One build per snapshot, however many metrics the registry asks for.
     if (cached?.snapshot !== snapshot)
