@@ -6,7 +6,7 @@ import { bindPromClient } from '../src/bridges/bind-prom-client.js'
 import { toPrometheus } from '../src/exporters/to-prometheus.js'
 import { fakeSession } from './fixtures/fake-session.js'
 import { openMetricsProblems, promtoolCheck } from './fixtures/promtool.js'
-import { bucketize, makeSnapshot } from './fixtures/snapshot.js'
+import { bucketize, makeAgent, makeSnapshot } from './fixtures/snapshot.js'
 
 const sampleLines = (text: string) =>
   text
@@ -117,6 +117,31 @@ describe('bindOtelMeter', () => {
     expect(point.count).toBe(later.histograms.serviceMs.count)
 
     unbind()
+    await provider.shutdown()
+  })
+
+  it('records each agent sample once when the series cap regroups agents', async () => {
+    const reader = new PullReader()
+    const provider = new MeterProvider({ readers: [reader] })
+    // One series kept: a (joined first) is, b is folded into __other__. Then a leaves and b takes its place.
+    const a = makeAgent(0, { agentId: 'a', serviceHistogram: bucketize([5]), tasksCompleted: 1 })
+    const b = makeAgent(1, { agentId: 'b', serviceHistogram: bucketize([5, 700, 700]), tasksCompleted: 3 })
+    const first = makeSnapshot(0)
+    first.agents = [a, b]
+    const session = fakeSession(first)
+    bindOtelMeter(session.source, provider.getMeter('swarm-perf-test'), { maxAgentSeries: 1 })
+    const later = makeSnapshot(0, { seq: 2 })
+    later.agents = [{ ...a, state: 'left' }, b]
+    session.push(later)
+    const { resourceMetrics } = await reader.collect()
+    const metric = resourceMetrics.scopeMetrics[0].metrics.find(
+      (m) => m.descriptor.name === otelName('swarm_perf_agent_service_time_seconds'),
+    )!
+    const counts = Object.fromEntries(
+      metric.dataPoints.map((p) => [p.attributes.agent_id, (p.value as { count: number }).count]),
+    )
+    // Before: a 1 and __other__ 3 (b); after, b 3 and __other__ 1 (a). Nothing is recorded twice.
+    expect(counts).toEqual({ a: 1, __other__: 3 })
     await provider.shutdown()
   })
 })

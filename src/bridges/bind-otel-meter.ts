@@ -1,6 +1,7 @@
 import type { Subscription } from 'rxjs'
 import { type ExportOptionsInput, parseExportOptions } from '../exporters/config.js'
 import {
+  agentSeriesLabels,
   buildMetricFamilies,
   DroppedSeriesCounter,
   type MetricFamily,
@@ -88,8 +89,11 @@ export function bindOtelMeter(session: SnapshotFeed, meter: OtelMeterLike, optio
   }
   meter.addBatchObservableCallback(callback, [...observables.values()] as never[])
 
-  // Histograms: record what each bucket gained since the last snapshot.
+  // Histograms: record what each bucket gained since the last snapshot. An OpenTelemetry histogram only grows,
+  // so the per-agent one is recorded by agent, under the series the agent is in now: when the cap regroups agents
+  // (one leaves, another is kept in its place), each sample is still recorded once.
   const previous = new Map<string, number[]>()
+  let previousByAgent = new Map<string, number[]>()
   const recordGrowth = (snapshot: SwarmSnapshot) => {
     for (const family of familiesOf(snapshot)) {
       if (family.type !== 'histogram') continue
@@ -106,19 +110,40 @@ export function bindOtelMeter(session: SnapshotFeed, meter: OtelMeterLike, optio
         })
         histograms.set(family.name, histogram)
       }
-      for (const [key, { attributes, cumulative }] of series.byLabels) {
-        const seriesKey = `${family.name}\u0000${key}`
-        const before = previous.get(seriesKey)
-        // A series that shrank (agents regrouped under the cap) starts again from zero.
-        const base = before?.every((v, i) => v <= cumulative[i]) ? before : cumulative.map(() => 0)
-        previous.set(seriesKey, cumulative)
-        for (let i = 0; i < cumulative.length; i++) {
-          const gained = cumulative[i] - (i > 0 ? cumulative[i - 1] : 0) - (base[i] - (i > 0 ? base[i - 1] : 0))
+      const record = (gainedByBucket: (i: number) => number, attributes: Attributes) => {
+        for (let i = 0; i <= bounds.length; i++) {
+          const gained = gainedByBucket(i)
           if (gained <= 0) continue
           const lower = i > 0 ? bounds[i - 1] : 0
           const value = i < bounds.length ? (lower + bounds[i]) / 2 : bounds[bounds.length - 1] * 2
           for (let k = 0; k < gained; k++) histogram.record(value, attributes)
         }
+      }
+      if (family.name === metricSpecs.agentServiceTime.name) {
+        const labelName = parsed.agentLabel === 'id' ? 'agent_id' : 'role'
+        const labels = agentSeriesLabels(snapshot, parsed)
+        // Only the agents of this snapshot are kept: memory stays bounded under churn.
+        const seen = new Map<string, number[]>()
+        for (const agent of snapshot.agents) {
+          const label = labels.get(agent.agentId)
+          if (label === undefined) continue
+          const counts = agent.serviceHistogram.counts
+          const before = previousByAgent.get(agent.agentId)
+          // Counts that went back belong to a new agent under a reused id: all of them are new.
+          const base = before?.every((v, i) => v <= counts[i]) ? before : null
+          seen.set(agent.agentId, counts)
+          record((i) => (counts[i] ?? 0) - (base?.[i] ?? 0), { [labelName]: label })
+        }
+        previousByAgent = seen
+        continue
+      }
+      for (const [key, { attributes, cumulative }] of series.byLabels) {
+        const seriesKey = `${family.name}\u0000${key}`
+        const before = previous.get(seriesKey)
+        const base = before?.every((v, i) => v <= cumulative[i]) ? before : cumulative.map(() => 0)
+        previous.set(seriesKey, cumulative)
+        const bucket = (c: number[], i: number) => c[i] - (i > 0 ? c[i - 1] : 0)
+        record((i) => bucket(cumulative, i) - bucket(base, i), attributes)
       }
     }
   }

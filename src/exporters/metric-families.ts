@@ -359,6 +359,17 @@ function agentGroups(snapshot: SwarmSnapshot, options: ExportOptions): { groups:
   return { groups: kept, dropped: rest.map((a) => a.agentId) }
 }
 
+/**
+ * The label value each agent's figures are exported under with these options (its id, its role, or the fold past
+ * the cap); empty with `agentLabel: 'none'`. The OpenTelemetry bridge records each agent's new samples under it.
+ */
+export function agentSeriesLabels(snapshot: SwarmSnapshot, options: ExportOptions): Map<string, string> {
+  const byAgent = new Map<string, string>()
+  for (const group of agentGroups(snapshot, options).groups)
+    for (const agent of group.agents) byAgent.set(agent.agentId, group.label)
+  return byAgent
+}
+
 function sumHistograms(agents: readonly AgentSnapshot[], bounds: readonly number[]): BucketCounts {
   const counts = new Array<number>(bounds.length + 1).fill(0)
   let count = 0
