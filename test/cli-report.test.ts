@@ -3,7 +3,10 @@ import { createWriteStream, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import { lastValueFrom, toArray } from 'rxjs'
 import { describe, expect, it } from 'vitest'
+import { fromJsonl } from '../src/hosts/from-jsonl.js'
+import { createSwarmMonitor } from '../src/monitor/create-swarm-monitor.js'
 import { replayJsonl } from '../src/monitor/replay.js'
 import { scriptEvents, t0 } from './fixtures/events.js'
 
@@ -81,6 +84,24 @@ describe('swarm-perf report', () => {
     expect(fromPipe.history.map((s) => s.at)).toEqual(fromFile.history.map((s) => s.at))
     expect(fromPipe.snapshot).toEqual(fromFile.snapshot)
     expect(fromPipe.reassignments).toEqual(fromFile.reassignments)
+  })
+
+  it('gives a monitor attached to fromJsonl no idle ticks, whatever its config: a stalled pipe replays as the file', async () => {
+    const replay = async (path: string, feed?: () => Promise<void>) => {
+      const session = createSwarmMonitor({ tickMs: 20 }).attach(fromJsonl(path))
+      const snapshots = lastValueFrom(session.snapshots$.pipe(toArray()))
+      await feed?.()
+      return (await snapshots).map((s) => s.at)
+    }
+    const fifo = join(dir, 'attached.fifo')
+    await run('mkfifo', [fifo])
+    const fromPipe = await replay(fifo, async () => {
+      const writer = createWriteStream(fifo)
+      writer.write(`${lines.slice(0, 20).join('\n')}\n`)
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      writer.end(`${lines.slice(20).join('\n')}\n`)
+    })
+    expect(fromPipe).toEqual(await replay(log))
   })
 
   it('exits 2 with a clear message when the file is missing or a directory', async () => {

@@ -61,6 +61,7 @@ export function fromJsonl(source: string | Readable): HostAdapter {
     name: typeof source === 'string' ? `jsonl:${source}` : 'jsonl',
     events$,
     errors$,
+    recorded: true,
     lineOf: (event) => (typeof event === 'object' && event !== null ? lines.get(event) : undefined),
   }
 }

@@ -21,6 +21,11 @@ export interface HostAdapter {
    * host emits no start event). Optional; the monitor copies it into every snapshot's `definitions`.
    */
   readonly definitions?: Readonly<Record<string, string>>
+  /**
+   * The events carry recorded time (a log read back), unrelated to wall time: the monitor then never ticks on wall
+   * time while the source is quiet (`idleTicks`), since a read that stalls would change what a replay produces.
+   */
+  readonly recorded?: boolean
   /** Where an event came from, for error reports (e.g. the 1-based line of a JSONL file). Optional. */
   lineOf?(event: unknown): number | undefined
   /** Apply a placement or move. May throw: the monitor catches it and reports it on `errors$`. */

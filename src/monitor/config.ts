@@ -20,7 +20,8 @@ export const swarmMonitorConfigSchema = z
     tickMs: positiveMs.default(1000),
     /**
      * While the host sends nothing for a whole tickMs of wall time, tick anyway (event time moves on by one tick),
-     * so waiting tasks are placed and figures age. Replays and simulations, which never pause, are unaffected.
+     * so waiting tasks are placed and figures age. Never for an adapter whose events carry recorded time
+     * (`recorded`, as `fromJsonl` says): a replay must not depend on how fast it is read.
      */
     idleTicks: z.boolean().default(true),
     /**

@@ -111,7 +111,7 @@ export class MonitorSession implements SwarmSession {
       }
       this.subscriptions.push(adapter.errors$.subscribe({ next: onAdapterError, error: () => {} }))
     }
-    if (parts.idleTicks) {
+    if (parts.idleTicks && !adapter?.recorded) {
       let seen = -1
       this.subscriptions.push(
         parts.idleTicks.subscribe(() => {

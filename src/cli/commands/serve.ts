@@ -68,7 +68,8 @@ export const serve: CliCommand = {
     const source: HostAdapter | null = path ? fromJsonl(path === '-' ? process.stdin : path) : null
     const monitor = createSwarmMonitor({ resources: { sampleEveryMs: 0 } })
     const events$ = source ? (speed ? paceByEventTime(source.events$, speed) : source.events$) : NEVER
-    const session = source ? monitor.attach({ ...source, events$ }) : monitor.connect(NEVER)
+    // Paced at event-time speed the log stands in for a live host, so quiet stretches tick as a live one's would.
+    const session = source ? monitor.attach({ ...source, events$, recorded: !speed }) : monitor.connect(NEVER)
     const errors = session.errors$.subscribe((e) =>
       io.err(`swarm-perf serve: ${e.code}${e.line ? ` (line ${e.line})` : ''}: ${e.message}\n`),
     )
