@@ -166,6 +166,41 @@ describe('cardinality control', () => {
     expect(m.get('swarm_perf_agent_series_dropped_total')).toBe(2)
   })
 
+  it('keeps per-agent alerts within the agent label options: by id, role, the fold, or one series with none', () => {
+    const s = makeSnapshot(0)
+    s.agents = [
+      makeAgent(0, { agentId: 'a', role: 'x' }),
+      makeAgent(1, { agentId: 'b', role: 'x' }),
+      makeAgent(2, { agentId: 'c', role: 'y' }),
+    ]
+    s.alerts = s.agents.map((agent) => ({
+      ruleId: 'slow',
+      agentId: agent.agentId,
+      state: 'firing' as const,
+      severity: 'warning' as const,
+      metric: `agents.${agent.agentId}.serviceMs.p95`,
+      value: 9000,
+      threshold: 5000,
+      since: s.at,
+      at: s.at,
+    }))
+    const firing = (options: object) => {
+      const out: Record<string, number> = {}
+      for (const [k, v] of samples(toPrometheus(s, options)))
+        if (k.startsWith('swarm_perf_alert_firing{')) out[/metric="([^"]*)"/.exec(k)![1]] = v
+      return out
+    }
+    expect(firing({})).toEqual({
+      'agents.a.serviceMs.p95': 1,
+      'agents.b.serviceMs.p95': 1,
+      'agents.c.serviceMs.p95': 1,
+    })
+    expect(firing({ maxAgentSeries: 1 })).toEqual({ 'agents.a.serviceMs.p95': 1, 'agents.__other__.serviceMs.p95': 2 })
+    expect(firing({ agentLabel: 'role' })).toEqual({ 'agents.x.serviceMs.p95': 2, 'agents.y.serviceMs.p95': 1 })
+    expect(firing({ agentLabel: 'none' })).toEqual({ 'agents.*.serviceMs.p95': 3 })
+    expect(promtoolCheck(toPrometheus(s, { agentLabel: 'none' })).problems).toEqual([])
+  })
+
   it('keeps live agents before departed ones when it must drop', () => {
     const s = makeSnapshot(3)
     s.agents[0] = makeAgent(0, { state: 'left' })

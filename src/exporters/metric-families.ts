@@ -177,7 +177,11 @@ export const metricSpecs = {
     'gauge',
     'Waiting tasks no live agent has the capabilities for (up to 100 listed).',
   ),
-  alertsFiring: spec('swarm_perf_alert_firing', 'gauge', 'One series per alert currently firing, value 1.'),
+  alertsFiring: spec(
+    'swarm_perf_alert_firing',
+    'gauge',
+    'Alerts firing now, by rule, severity and metric; a per-agent metric names the agent series it belongs to.',
+  ),
   bottlenecks: spec('swarm_perf_bottlenecks', 'gauge', 'Bottlenecks found in the latest snapshot, by kind.'),
   insights: spec('swarm_perf_insights', 'gauge', 'Insights in the latest snapshot, by kind.'),
   slaCompliance: spec('swarm_perf_sla_compliance_ratio', 'gauge', 'Share of evaluated ticks that met each SLA.'),
@@ -442,19 +446,7 @@ export function buildMetricFamilies(
     gauge(m.queueUnassigned, [[none, snapshot.queue.unassigned]]),
     gauge(m.queueOldestWait, [[none, seconds(snapshot.queue.oldestWaitMs)]]),
     gauge(m.queueUnplaceable, [[none, snapshot.queue.unplaceable.length]]),
-    gauge(
-      m.alertsFiring,
-      snapshot.alerts
-        .filter((a) => a.state === 'firing')
-        .map((a) => [
-          labelSet([
-            ['rule_id', a.ruleId],
-            ['severity', a.severity],
-            ['metric', a.metric],
-          ]),
-          1,
-        ]),
-    ),
+    gauge(m.alertsFiring, firingAlerts(snapshot, options)),
     gauge(m.bottlenecks, countBy(snapshot.bottlenecks)),
     gauge(m.insights, countBy(snapshot.insights)),
     gauge(
@@ -534,6 +526,39 @@ export function buildMetricFamilies(
       ),
     )
   return families
+}
+
+/**
+ * Firing alerts by rule, severity and metric. A per-agent alert names its agent in the metric path; the path
+ * follows the agent label options as the per-agent series do (the agent's id, its role, `__other__` past the cap,
+ * `*` with `agentLabel: 'none'`), and the value counts the alerts it stands for, so the cap bounds these too.
+ */
+function firingAlerts(snapshot: SwarmSnapshot, options: ExportOptions): Array<readonly [LabelSet, number]> {
+  let groupOf: Map<string, string> | null = null
+  const counts = new Map<string, { labels: Labels; count: number }>()
+  for (const a of snapshot.alerts) {
+    if (a.state !== 'firing') continue
+    let metric = a.metric
+    const prefix = `agents.${a.agentId}.`
+    if (a.agentId !== undefined && metric.startsWith(prefix)) {
+      groupOf ??= agentSeriesLabels(snapshot, options)
+      const label = options.agentLabel === 'none' ? '*' : (groupOf.get(a.agentId) ?? otherAgentsLabel)
+      metric = `agents.${label}.${metric.slice(prefix.length)}`
+    }
+    const key = `${a.ruleId}\u0000${a.severity}\u0000${metric}`
+    const entry = counts.get(key)
+    if (entry) entry.count++
+    else
+      counts.set(key, {
+        labels: [
+          ['rule_id', a.ruleId],
+          ['severity', a.severity],
+          ['metric', metric],
+        ],
+        count: 1,
+      })
+  }
+  return [...counts.values()].map(({ labels, count }) => [labelSet(labels), count] as const)
 }
 
 function countBy(items: ReadonlyArray<{ kind: string; severity: string }>): Array<readonly [LabelSet, number]> {
