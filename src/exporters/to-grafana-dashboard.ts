@@ -187,7 +187,7 @@ export function grafanaDashboard(snapshot: SwarmSnapshot, options?: ExportOption
       'table',
       'Alerts firing',
       { h: 8, w: 24, x: 0, y: 28 },
-      [target(`swarm_perf_alert_firing{${selector}} == 1`, '{{rule_id}}', 'A', true)],
+      [target(`swarm_perf_alert_firing{${selector}} > 0`, '{{rule_id}}', 'A', true)],
       'none',
     ),
   ]
