@@ -174,6 +174,22 @@ describe('insights', () => {
     expect(kinds(snapshot({ agents: [busy, idle], swarm: { imbalance: 0.3 } }))).not.toContain('imbalance:')
   })
 
+  it('imbalance moves tasks only to an agent that has every capability of the one it relieves', () => {
+    const gpu = agent('gpu', { capacity: 1, inFlight: 1, queued: 5, capabilities: ['gpu'] })
+    const cpu = agent('cpu', { capacity: 1, inFlight: 0, queued: 0, capabilities: [] })
+    const r = evaluate(snapshot({ agents: [gpu, cpu], swarm: { imbalance: 1 } }))
+    const i = r.insights.find((x) => x.kind === 'imbalance')
+    expect(i?.recommendation).toBe('spread new tasks by load: most loaded gpu, least loaded cpu')
+    expect(r.actions.map((a) => a.type)).not.toContain('rebalance')
+    // A second GPU agent, busier than cpu, is the one to relieve gpu.
+    const gpu2 = agent('gpu2', { capacity: 1, inFlight: 1, queued: 0, capabilities: ['gpu', 'fp8'] })
+    const withGpu = evaluate(snapshot({ agents: [gpu, cpu, gpu2], swarm: { imbalance: 1 } }))
+    expect(withGpu.insights.find((x) => x.kind === 'imbalance')?.recommendation).toBe(
+      'move 2 queued tasks from gpu (load 6) to gpu2 (load 1)',
+    )
+    expect(withGpu.actions).toContainEqual(expect.objectContaining({ type: 'rebalance' }))
+  })
+
   it('imbalance by variance of efficiency above 0.1', () => {
     const spread = [
       agent('a1', { tasksCompleted: 5, efficiency: 0.95 }),

@@ -2,7 +2,7 @@ import type { Action, Bottleneck, Insight, Prediction } from '../model/finding.j
 import type { SwarmSnapshot } from '../model/snapshot.js'
 import { liveAgents, num } from './analyser.js'
 import type { AnalysisConfig } from './config.js'
-import { busiestWithQueue, idlest, tasksToEqualise } from './imbalance.js'
+import { busiestWithQueue, idlestReceiver, tasksToEqualise } from './imbalance.js'
 
 /**
  * Typed actions a host can automate, from this tick's findings:
@@ -47,8 +47,8 @@ export function deriveActions(
   const imbalance = findings.insights.find((i) => i.kind === 'imbalance')
   if (imbalance) {
     const busiest = busiestWithQueue(live)
-    const least = idlest(live)
-    if (busiest && least && busiest !== least && tasksToEqualise(busiest, least) > 0)
+    const receiver = busiest && idlestReceiver(busiest, live)
+    if (busiest && receiver && tasksToEqualise(busiest, receiver) > 0)
       actions.push({ type: 'rebalance', reason: `${imbalance.message}: ${imbalance.recommendation}`, at })
   }
 

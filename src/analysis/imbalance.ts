@@ -18,6 +18,20 @@ export function busiestWithQueue(agents: readonly AgentSnapshot[]): AgentSnapsho
   return busiest
 }
 
+/**
+ * The least loaded other agent (the first of equals) able to run whatever `from` can: its capabilities include all
+ * of `from`'s. The snapshot does not say what each queued task needs, so this is the receiver a move is sure to
+ * suit; one that lacks a capability could be handed tasks it cannot run.
+ */
+export function idlestReceiver(from: AgentSnapshot, agents: readonly AgentSnapshot[]): AgentSnapshot | undefined {
+  let found: AgentSnapshot | undefined
+  for (const a of agents) {
+    if (a === from || (found !== undefined && a.load >= found.load)) continue
+    if (from.capabilities.every((c) => a.capabilities.includes(c))) found = a
+  }
+  return found
+}
+
 /** The agent with the lowest load (the first of equals). */
 export function idlest(agents: readonly AgentSnapshot[]): AgentSnapshot | undefined {
   let found: AgentSnapshot | undefined
@@ -66,11 +80,12 @@ export const imbalance: Analyser = (snapshot, _history, config) => {
   if (!byLoad && !byEfficiency) return []
 
   const busiest = busiestWithQueue(live)
+  const receiver = busiest && idlestReceiver(busiest, live)
+  const moves = busiest && receiver ? tasksToEqualise(busiest, receiver) : 0
   const least = idlest(live) as AgentSnapshot
-  const moves = busiest && busiest !== least ? tasksToEqualise(busiest, least) : 0
   let recommendation: string
-  if (busiest && moves > 0) {
-    recommendation = `move ${num(moves)} queued task${moves === 1 ? '' : 's'} from ${busiest.agentId} (load ${num(busiest.load)}) to ${least.agentId} (load ${num(least.load)})`
+  if (busiest && receiver && moves > 0) {
+    recommendation = `move ${num(moves)} queued task${moves === 1 ? '' : 's'} from ${busiest.agentId} (load ${num(busiest.load)}) to ${receiver.agentId} (load ${num(receiver.load)})`
   } else {
     const scored = live.filter((a) => a.tasksCompleted + a.tasksFailed > 0)
     const ranked = [...scored].sort((a, b) => a.efficiency - b.efficiency)
