@@ -132,6 +132,23 @@ describe('alerts with hysteresis on event time', () => {
     expect(left.alerts).toEqual([])
     expect(left.alertTransitions).toEqual([expect.objectContaining({ agentId: 'a1', state: 'resolved', value: null })])
   })
+
+  it('keeps the cooldown of an agent that leaves and comes back', () => {
+    const analysis = createAnalysis({
+      alerts: [
+        { id: 'agent-p95', metric: 'agents.*.serviceMs.p95', op: '>', threshold: 5000, forMs: 0, cooldownMs: 5000 },
+      ],
+    })
+    const slow = (state: 'busy' | 'left') => agent('a1', { state, serviceMs: { p95: 9000 } })
+    const states = (at: number, state: 'busy' | 'left') =>
+      analysis.evaluate(snapshot({ at, agents: [slow(state)] }), []).alertTransitions.map((a) => a.state)
+    expect(states(2000, 'busy')).toEqual(['firing'])
+    expect(states(5000, 'left')).toEqual(['resolved'])
+    expect(states(6000, 'left')).toEqual([])
+    // Back at 8000, still slow: within 5 s of resolving, so it does not fire again until 10000.
+    expect(states(8000, 'busy')).toEqual([])
+    expect(states(10_000, 'busy')).toEqual(['firing'])
+  })
 })
 
 describe('alert hysteresis properties', () => {
@@ -201,5 +218,8 @@ describe('SLAs', () => {
     expect(tick(40_000, 500)).toMatchObject({ compliance: 2 / 3, evaluated: 3 }) // the tick at 0 left the window
     expect(tick(50_000, 500)).toMatchObject({ compliance: 1, met: true, evaluated: 3 })
     expect(tick(60_000, 500).objective).toBe('swarm.responseMs.p95 < 1,000 in 75% of ticks over 0.67 min')
+    // A second snapshot at the same time (the final one when a stream ends on a tick) replaces the first.
+    expect(tick(60_000, 1500)).toMatchObject({ compliance: 0.75, evaluated: 4 })
+    expect(tick(60_000, null)).toMatchObject({ compliance: 1, evaluated: 3 })
   })
 })

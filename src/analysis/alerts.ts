@@ -65,8 +65,15 @@ export class AlertEvaluator {
       if (seen.has(key)) continue
       // The agent left (or the rule's target vanished): a firing alert about it resolves.
       const rule = this.rules.find((r) => r.id === instance.ruleId)
-      if (instance.firing && rule) transitions.push(this.alert(rule, { ...instance, value: null }, 'resolved', at, at))
-      this.instances.delete(key)
+      if (instance.firing && rule) {
+        transitions.push(this.alert(rule, { ...instance, value: null }, 'resolved', at, at))
+        instance.firing = false
+        instance.resolvedAt = at
+      }
+      instance.holdingSince = null
+      // Kept while its cooldown runs, so an agent that leaves and comes back cannot fire again sooner.
+      if (!rule || instance.resolvedAt === null || at - instance.resolvedAt >= rule.cooldownMs)
+        this.instances.delete(key)
     }
     return { firing, transitions }
   }

@@ -19,6 +19,9 @@ export class SlaTracker {
       let ticks = this.ticks.get(rule.id)
       if (!ticks) this.ticks.set(rule.id, (ticks = []))
       const value = readPath(snapshot, rule.metric)
+      // A second snapshot at the same time (the final one when a stream ends on a tick) replaces the first: one
+      // tick, one point.
+      if (ticks.at(-1)?.at === snapshot.at) ticks.pop()
       if (value !== null) ticks.push({ at: snapshot.at, ok: compare(value, rule.op, rule.threshold) })
       let drop = 0
       while (drop < ticks.length && ticks[drop].at <= snapshot.at - rule.windowMs) drop++
