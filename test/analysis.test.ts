@@ -387,6 +387,28 @@ describe('predictions become scale actions', () => {
     expect(r.actions).toEqual([expect.objectContaining({ type: 'scale-in', n: 7 })])
   })
 
+  it('scale-out to maxAgents when no fleet up to it is predicted to meet the target', () => {
+    const s = snapshot({ agents: fleet(2), kinds: kindsOf, swarm: { tasksQueued: 500, tasksInFlight: 2 } })
+    const r = evaluate(s, [], { prediction: { responseTargetMs: 60_000, maxAgents: 5 } })
+    const overall = r.predictions.find((p) => p.kind === null)!
+    expect(overall.agentsForSla).toBeNull()
+    expect(overall.slaUnreachable).toBe(true)
+    expect(r.actions).toContainEqual(expect.objectContaining({ type: 'scale-out', n: 3 }))
+    // Met within maxAgents: no flag.
+    expect(evaluate(s, [], { prediction: { responseTargetMs: 60_000 } }).predictions[0].slaUnreachable).toBeUndefined()
+  })
+
+  it('scale-out when no agent is live and tasks wait', () => {
+    const s = snapshot({ agents: [], kinds: kindsOf, swarm: { tasksQueued: 40, tasksInFlight: 0 } })
+    expect(evaluate(s, [], { prediction: { responseTargetMs: 60_000 } }).actions).toEqual([
+      expect.objectContaining({ type: 'scale-out', n: 1, reason: 'no live agent and 40 tasks queued' }),
+    ])
+    expect(evaluate(s, [], { actions: { minAgents: 3 } }).actions).toEqual([
+      expect.objectContaining({ type: 'scale-out', n: 3 }),
+    ])
+    expect(evaluate({ ...s, swarm: { ...s.swarm, tasksQueued: 0 } }, []).actions).toEqual([])
+  })
+
   it('takes the response target from an SLA rule on swarm.responseMs, and predicts no agents without one', () => {
     const s = snapshot({ agents: fleet(2), kinds: kindsOf, swarm: { tasksQueued: 500 } })
     const sla = { id: 'p95', metric: 'swarm.responseMs.p95', op: '<' as const, threshold: 60_000 }

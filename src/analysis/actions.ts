@@ -75,6 +75,24 @@ export function deriveActions(
           at,
         })
     }
+  } else if (overall?.slaUnreachable) {
+    // No fleet up to maxAgents meets the target: the most the model allows is still the direction to go.
+    const n = config.prediction.maxAgents - live.length
+    if (n > 0)
+      actions.push({
+        type: 'scale-out',
+        n,
+        reason: `no fleet of up to ${num(config.prediction.maxAgents)} agents is predicted to meet the response target for ${num(overall.queuedTasks)} queued tasks; ${num(live.length)} live`,
+        at,
+      })
+  } else if (live.length === 0 && snapshot.swarm.tasksQueued > 0) {
+    // Nothing can be predicted without an agent, and nothing will run: ask for the fewest the host keeps.
+    actions.push({
+      type: 'scale-out',
+      n: Math.max(1, config.actions.minAgents),
+      reason: `no live agent and ${num(snapshot.swarm.tasksQueued)} tasks queued`,
+      at,
+    })
   } else {
     const growth = findings.insights.find((i) => i.kind === 'queue-growth')
     const perAgent = live.length > 0 ? snapshot.swarm.throughputPerMin / live.length : 0

@@ -121,6 +121,9 @@ export const predictions: Analyser = (snapshot, history, config) => {
           confidence: c.confidence,
           maxAgents: c.maxAgents,
         })
+  // With a target and a model (live slots, a mean service time), no answer means no fleet up to maxAgents meets it.
+  const slaUnreachable =
+    target !== null && live.length > 0 && slots > 0 && mean > 0 && agentsForSla === null ? true : undefined
   const s2 = Math.log(1 + mixture.varianceMs2 / (mean * mean))
   const findings: Finding[] = [
     prediction({
@@ -128,6 +131,7 @@ export const predictions: Analyser = (snapshot, history, config) => {
       queuedTasks: queued,
       drainMs,
       agentsForSla,
+      ...(slaUnreachable ? { slaUnreachable } : {}),
       serviceMs: lognormal(Math.log(mean) - s2 / 2, Math.sqrt(s2), samples),
       arrivalsPerMin: arrivalsPerMs * 60_000,
       resourcesPerTask: resources,

@@ -70,6 +70,11 @@ export interface Prediction {
   drainMs: { estimate: number; low: number; high: number } | null
   /** Agents needed to meet the SLA target, with an interval. */
   agentsForSla: { estimate: number; low: number; high: number } | null
+  /**
+   * True when there is a target and a service-time model but no fleet up to `prediction.maxAgents` is predicted to
+   * meet it (`agentsForSla` is then null): the host should add agents all the same (overall prediction only).
+   */
+  slaUnreachable?: boolean
   /** The learned service-time distribution behind the prediction (lognormal fit). */
   serviceMs?: ServiceTimeDistribution | null
   /** Estimated arrivals per minute (overall prediction only). */
