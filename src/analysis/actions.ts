@@ -8,9 +8,10 @@ import { busiestWithQueue, idlestReceiver, tasksToEqualise } from './imbalance.j
  * Typed actions a host can automate, from this tick's findings:
  * - `evacuate(agentId)`: a critical slow-agent or failing-agent bottleneck (move its work away);
  * - `investigate(agentId)`: a warning slow-agent or failing-agent bottleneck, or an anomaly / error spike naming an agent;
- * - `rebalance`: an imbalance insight where moving queued tasks would even the load;
- * - `scale-out(n)`: the agents predicted for the SLA exceed the live agents (n = estimate - live), or, without an
- *   SLA target, the queue grows (n = agents that would hold it level);
+ * - `rebalance`: an imbalance insight where moving queued tasks would even the load, to an agent able to take them;
+ * - `scale-out(n)`: the agents predicted for the SLA exceed the live agents (n = estimate - live), or no fleet up to
+ *   maxAgents meets it (n = maxAgents - live), or no agent is live while tasks wait (n = max(1, minAgents)), or,
+ *   without an SLA target, the queue grows (n = agents that would hold it level);
  * - `scale-in(n)`: even the pessimistic (high) agent estimate leaves at least `scaleInMinSurplus` agents spare, the
  *   queue is empty and nothing is a bottleneck (n = live - max(high, minAgents)).
  * One action per type and agent; evacuate supersedes investigate.
