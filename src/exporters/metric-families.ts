@@ -539,8 +539,8 @@ function firingAlerts(snapshot: SwarmSnapshot, options: ExportOptions): Array<re
   for (const a of snapshot.alerts) {
     if (a.state !== 'firing') continue
     let metric = a.metric
-    const prefix = `agents.${a.agentId}.`
-    if (a.agentId !== undefined && metric.startsWith(prefix)) {
+    const prefix = a.agentId === undefined ? null : `agents.${a.agentId}.`
+    if (a.agentId !== undefined && prefix !== null && metric.startsWith(prefix)) {
       groupOf ??= agentSeriesLabels(snapshot, options)
       const label = options.agentLabel === 'none' ? '*' : (groupOf.get(a.agentId) ?? otherAgentsLabel)
       metric = `agents.${label}.${metric.slice(prefix.length)}`

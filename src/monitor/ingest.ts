@@ -313,24 +313,24 @@ export class Ingest {
    */
   private agentAt(agentId: string, ts: number): AgentRecord | undefined {
     const agent = this.state.agents.get(agentId)
-    if (agent === undefined || agent.live || ts <= this.latest) return agent
-    for (const release of this.state.pendingReleases) {
-      if (release.at > ts) break
-      if (release.agentId === agentId) return undefined
-    }
+    if (agent === undefined || agent.live) return agent
+    for (const released of this.releasedBy(ts)) if (released === agent) return undefined
     return agent
   }
 
   /** Whether a new agent finds a slot at `ts`, counting the slots moving event time on to `ts` releases. */
   private slotFreeAt(ts: number): boolean {
-    if (this.state.hasFreeSlot()) return true
-    if (ts <= this.latest) return false
+    return this.state.hasFreeSlot() || !this.releasedBy(ts).next().done
+  }
+
+  /** The departed agents whose slots `releaseExpiredSlots(ts)` would release (none unless `ts` moves time on). */
+  private *releasedBy(ts: number): Generator<AgentRecord> {
+    if (ts <= this.latest) return
     for (const release of this.state.pendingReleases) {
       if (release.at > ts) break
       const agent = this.state.agents.get(release.agentId)
-      if (agent && !agent.live) return true
+      if (agent && !agent.live) yield agent
     }
-    return false
   }
 
   private checkLiveAgent(event: SwarmEvent & { agentId: string }): SwarmError | null {

@@ -189,9 +189,10 @@ export class MonitorSession implements SwarmSession {
         this.report(event)
         return
       }
-      // Checked against the state before anything moves: an event that is not applied must not tick either.
-      const tickAt = !Number.isNaN(this.nextTickAt) && event.ts >= this.nextTickAt ? this.tickBoundary(event.ts) : NaN
-      const error = this.ingest.admit(event, Number.isNaN(tickAt) ? Number.NEGATIVE_INFINITY : tickAt)
+      // Checked against the state before anything moves: an event that is not applied must not tick either. The
+      // tick it will cause, if any (none for the first event: nextTickAt is NaN until then).
+      const tickAt = event.ts >= this.nextTickAt ? this.tickBoundary(event.ts) : Number.NEGATIVE_INFINITY
+      const error = this.ingest.admit(event, tickAt)
       if (error) {
         // Report the event as the host sent it (zod hands back a copy).
         this.report(error.event === raw ? error : { ...error, event: raw })
@@ -205,9 +206,9 @@ export class MonitorSession implements SwarmSession {
       if (Number.isNaN(this.nextTickAt)) {
         this.nextTickAt = this.tickBoundary(event.ts) + this.config.tickMs
         this.schedulePlacement(event.ts)
-      } else if (!Number.isNaN(tickAt)) {
-        // What the host answers during the tick (a synchronous apply) reacts to it, so it comes after this event.
-        this.tick(tickAt, false)
+      } else if (tickAt > Number.NEGATIVE_INFINITY) {
+        // What the host answers during the tick (a synchronous apply) reacts to it: drained after this event.
+        this.tick(tickAt)
       }
       this.ingest.apply(event)
       // After the event, so a slot it freed or a task it queued is seen at once.
@@ -237,6 +238,7 @@ export class MonitorSession implements SwarmSession {
     } catch (error) {
       this.report({ code: errorCodes.plugin, message: `idle tick failed: ${describe(error)}`, source: 'monitor' })
     }
+    this.drainDeferred()
   }
 
   private tickBoundary(ts: number): number {
@@ -265,18 +267,18 @@ export class MonitorSession implements SwarmSession {
 
   /**
    * Run a tick or a placement pass with ingest held: events that arrive meanwhile (a host that answers apply()
-   * synchronously) are applied after it, in order, or, with `drain` false, after the event that caused it.
+   * synchronously) wait in `deferred`, and the caller drains them once it is done (onEvent after its own event).
    */
-  private exclusively(work: () => void, drain = true): void {
+  private exclusively(work: () => void): void {
     this.ticking = true
     try {
       work()
     } finally {
       this.ticking = false
     }
-    if (drain) this.drainDeferred()
   }
 
+  /** Apply, in order, the events that arrived while ingest was held. */
   private drainDeferred(): void {
     while (this.deferred.length > 0 && !this.ticking) this.onEvent(this.deferred.shift())
   }
@@ -288,7 +290,7 @@ export class MonitorSession implements SwarmSession {
   // --- ticks ------------------------------------------------------------------------------------------------------
 
   /** Build the snapshot at `at`, analyse it, place and rebalance, emit. */
-  private tick(at: number, drain = true): void {
+  private tick(at: number): void {
     this.exclusively(() => {
       this.nextTickAt = at + this.config.tickMs
       this.measurements.advanceTo(at)
@@ -296,7 +298,7 @@ export class MonitorSession implements SwarmSession {
       this.refusedSinceTick.clear()
       this.schedulePlacement(at)
       this.placeAndRebalance(this.publishAt(at), at, true)
-    }, drain)
+    })
   }
 
   /**
