@@ -47,7 +47,7 @@ export interface TranslateContext {
 export type HostEventTranslator = (
   payload: unknown,
   ctx: TranslateContext,
-) => SwarmEvent | readonly SwarmEvent[] | undefined
+) => SwarmEvent | readonly SwarmEvent[] | null | undefined
 
 /**
  * The host's answer to a reassignment: `true` or nothing means applied; `false` or `{ refused }` means refused;
@@ -135,6 +135,11 @@ export function fromEventEmitter<E extends object = EmitterLike>(
   const pending = new Map<string, Reassignment>()
   const recentIds = new Set<string>()
 
+  // The latest event time the adapter emitted. Answers to reassignments are stamped with it, not the wall clock: a
+  // host on its own clock (a simulator, a replayed log) would otherwise see its next events rejected as out of order.
+  let latestTs = Number.NEGATIVE_INFINITY
+  const hostNow = () => (latestTs === Number.NEGATIVE_INFINITY ? now() : latestTs)
+
   const report = (error: SwarmError) => {
     if (!disposed) errors.next(error)
   }
@@ -164,6 +169,13 @@ export function fromEventEmitter<E extends object = EmitterLike>(
         answer(r, event.ts, `the task ${event.type.slice(5)} before the move was applied`)
       }
     }
+    track(event)
+    sink?.next(event)
+  }
+
+  /** What the adapter remembers of an event it emits (or of the host's state at subscription, see `bootstrap`). */
+  const track = (event: SwarmEvent) => {
+    if (typeof event.ts === 'number' && event.ts > latestTs) latestTs = event.ts
     switch (event.type) {
       case 'agent:joined':
         liveAgents.add(event.agentId)
@@ -184,7 +196,6 @@ export function fromEventEmitter<E extends object = EmitterLike>(
       openTasks.delete(event.taskId)
       endedTasks.add(event.taskId)
     }
-    sink?.next(event)
   }
 
   const ignored = (name: string) =>
@@ -197,6 +208,15 @@ export function fromEventEmitter<E extends object = EmitterLike>(
       unwrapped = mapping.unwrap ? mapping.unwrap(raw) : { payload: raw }
     } catch (error) {
       report({ code: errorCodes.eventSchema, message: `${name}: cannot unwrap: ${messageOf(error)}`, event: raw })
+      return
+    }
+    if (typeof unwrapped !== 'object' || unwrapped === null) {
+      report({
+        code: errorCodes.plugin,
+        message: `${mapping.name}: unwrap gave ${unwrapped === null ? 'null' : typeof unwrapped} for '${name}', not { payload }`,
+        event: raw,
+        source: mapping.name,
+      })
       return
     }
     if (unwrapped.id !== undefined) {
@@ -234,7 +254,7 @@ export function fromEventEmitter<E extends object = EmitterLike>(
         return undefined
       },
     }
-    let out: SwarmEvent | readonly SwarmEvent[] | undefined
+    let out: SwarmEvent | readonly SwarmEvent[] | null | undefined
     try {
       out = translate(unwrapped.payload, ctx)
     } catch (error) {
@@ -246,12 +266,24 @@ export function fromEventEmitter<E extends object = EmitterLike>(
       })
       return
     }
-    if (out === undefined) return
-    if (isEventList(out)) for (const event of out) emit(event)
-    else emit(out)
+    // Nothing to emit: undefined, or null (the usual JS way to say the same).
+    if (out === undefined || out === null) return
+    for (const event of isEventList(out) ? out : [out]) {
+      if (typeof event !== 'object' || event === null) {
+        report({
+          code: errorCodes.plugin,
+          message: `${mapping.name}: translating '${name}' gave ${event === null ? 'null' : typeof event}, not a SwarmEvent`,
+          event: raw,
+          source: mapping.name,
+        })
+        continue
+      }
+      emit(event)
+    }
   }
 
-  const events$ = new Observable<SwarmEvent>((subscriber) => {
+  // Listening, shared by every subscriber: the first starts it, the last stops it.
+  const live$ = new Observable<SwarmEvent>((subscriber) => {
     sink = subscriber
     let detach: () => void
     if (mapping.listen) {
@@ -270,9 +302,22 @@ export function fromEventEmitter<E extends object = EmitterLike>(
         }
       }
     }
+    return () => {
+      detach()
+      if (sink === subscriber) sink = undefined
+    }
+  }).pipe(share())
+
+  // Each subscriber gets the host's state as it is when it subscribes (the mapping's bootstrap), then the live
+  // events. Given to the first subscriber only, a log tap subscribed before the monitor (which subscribes a
+  // microtask after attach) would take the agents and tasks that already exist, and the monitor would reject
+  // every later event about them.
+  const events$ = new Observable<SwarmEvent>((subscriber) => {
+    const subscription = live$.subscribe(subscriber)
     if (mapping.bootstrap) {
+      let existing: readonly SwarmEvent[] = []
       try {
-        for (const event of mapping.bootstrap(emitter, now())) emit(event)
+        existing = mapping.bootstrap(emitter, hostNow())
       } catch (error) {
         report({
           code: errorCodes.plugin,
@@ -280,12 +325,13 @@ export function fromEventEmitter<E extends object = EmitterLike>(
           source: mapping.name,
         })
       }
+      for (const event of existing) {
+        track(event)
+        subscriber.next(event)
+      }
     }
-    return () => {
-      detach()
-      if (sink === subscriber) sink = undefined
-    }
-  }).pipe(share())
+    return subscription
+  })
 
   return {
     name: options.name ?? mapping.name,
@@ -293,11 +339,12 @@ export function fromEventEmitter<E extends object = EmitterLike>(
     errors$: errors.asObservable(),
     definitions: { ...mapping.definitions },
     async apply(reassignment: Reassignment) {
-      const superseded = pending.get(reassignment.taskId)
-      if (superseded) answer(superseded, now(), 'superseded by a newer reassignment of the task')
+      // A request still pending is dropped unanswered: the monitor sends a task's next one only once the last has
+      // lapsed (placementTimeoutMs), and a refusal of it, naming the same task and often the same agent, would
+      // read as a refusal of the new one.
       pending.set(reassignment.taskId, reassignment)
       if (!applyToHost) {
-        answer(reassignment, now(), `${mapping.name} has no way to apply a reassignment; pass options.apply`)
+        answer(reassignment, hostNow(), `${mapping.name} has no way to apply a reassignment; pass options.apply`)
         return
       }
       // The monitor decides inside a tick that runs within the host's own emit: reach the host only after that
@@ -308,12 +355,12 @@ export function fromEventEmitter<E extends object = EmitterLike>(
       try {
         result = await applyToHost(reassignment, { emitter, now })
       } catch (error) {
-        answer(reassignment, now(), messageOf(error))
+        answer(reassignment, hostNow(), messageOf(error))
         return
       }
-      if (result === undefined || result === true) answer(reassignment, now())
-      else if (result === false) answer(reassignment, now(), 'declined by the host')
-      else if ('refused' in result) answer(reassignment, now(), result.refused)
+      if (result === undefined || result === true) answer(reassignment, hostNow())
+      else if (result === false) answer(reassignment, hostNow(), 'declined by the host')
+      else if ('refused' in result) answer(reassignment, hostNow(), result.refused)
       // { pending: true }: a later task event answers
     },
     dispose() {

@@ -210,6 +210,8 @@ export class MonitorSession implements SwarmSession {
         // What the host answers during the tick (a synchronous apply) reacts to it: drained after this event.
         this.tick(tickAt)
       }
+      // A placement the host refused by an event waits for the next tick, as one whose apply threw does.
+      if (event.type === 'reassignment:refused' && this.unplaces(event)) this.refusedSinceTick.add(event.taskId)
       this.ingest.apply(event)
       // After the event, so a slot it freed or a task it queued is seen at once.
       if (event.ts >= this.nextPlaceAt) this.placeBetweenTicks(event.ts)
@@ -276,6 +278,12 @@ export class MonitorSession implements SwarmSession {
     } finally {
       this.ticking = false
     }
+  }
+
+  /** Whether the refusal takes back a placement in flight (rather than a move, or an answer to a lapsed offer). */
+  private unplaces(event: EventOf<'reassignment:refused'>): boolean {
+    const task = this.ingest.state.task(event.taskId)
+    return task?.state === 'placing' && task.agentId === event.toAgentId
   }
 
   /** Apply, in order, the events that arrived while ingest was held. */
