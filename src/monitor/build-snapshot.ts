@@ -71,7 +71,8 @@ export function buildSnapshot(
   let index = 0
   let windowCompleted = 0
   let windowFailed = 0
-  let tasksQueued = state.unassigned.size
+  // Not the sum of the agents' queued counts: a task a pending move will take counts at both ends there.
+  const tasksQueued = state.unassigned.size + state.placing.size + state.assigned.size
   let tasksInFlight = 0
   for (const agent of state.agents.values()) {
     // Recomputed when the agent has new samples, or a rotation since the last computation expired some of them.
@@ -79,7 +80,6 @@ export function buildSnapshot(
       updateView(ingest, config, agent)
     windowCompleted += agent.windowCompleted
     windowFailed += agent.windowFailed
-    tasksQueued += agent.queued
     tasksInFlight += agent.inFlight
     const agentCompleted = closedMs > 0 ? m.completions.closed(agent.slot) : agent.windowCompleted
     agents[index++] = agentView(agent, agentCompleted * agentPerMinute, m, lastFigures)

@@ -35,7 +35,11 @@ export const swarmMonitorConfigSchema = z
     /** Sub-windows in the rolling window: expiry granularity is windowMs / slots. */
     windowSlots: z.number().int().min(1).max(60).default(6),
     /** Worst-case relative error of every percentile. */
-    relativeError: z.number().min(0.0001).max(0.1).default(0.004),
+    relativeError: z
+      .number()
+      .min(2 ** -11)
+      .max(0.1)
+      .default(0.004),
     /** Agent slots in the kernels' arenas (live agents plus departed ones whose windows have not expired). */
     capacity: z.number().int().min(1).max(1_000_000).default(4096),
     /** Distinct task kinds tracked per agent; further kinds are counted under the last one, "(other)". */

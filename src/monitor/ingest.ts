@@ -272,7 +272,7 @@ export class Ingest {
     agent.revision++
     state.liveAgents--
     this.measurements.scoring.setLive(agent.slot, false)
-    state.pendingReleases.push({ at: event.ts + this.config.windowMs, agentId: agent.id })
+    releaseLater(state.pendingReleases, { at: event.ts + this.config.windowMs, agentId: agent.id })
     // Its work goes back to the pool for the strategy to place again; a late outcome from this agent is still
     // accepted (lastAgentId).
     for (const set of [state.placing, state.assigned]) {
@@ -567,13 +567,15 @@ export class Ingest {
     // service times is biased by which tasks the agent happened to get).
     if (task.estimatedMs !== null && task.estimatedMs > 0)
       this.state.recordEstimateRatio(agent, task.kindIndex, serviceMs / task.estimatedMs)
-    if (agent.failingSince !== null) {
+    // A success stamped before the failures began (out of order, within the tolerance) does not end them.
+    if (agent.failingSince !== null && event.ts >= agent.failingSince) {
       agent.recoveries++
       agent.recoverySumMs += event.ts - agent.failingSince
       agent.failingSince = null
     }
     agent.lastEventAt = event.ts
     agent.revision++
+    if (!agent.live) this.keepSlotFor(agent, event.ts)
     this.state.end(task, 'completed')
   }
 
@@ -588,7 +590,22 @@ export class Ingest {
     agent.failingSince ??= event.ts
     agent.lastEventAt = event.ts
     agent.revision++
+    if (!agent.live) this.keepSlotFor(agent, event.ts)
     this.state.end(task, 'failed')
+  }
+
+  /**
+   * A departed agent reported a late outcome: its slot (and the sample's window) stays until that sample expires,
+   * not only the ones from before it left.
+   */
+  private keepSlotFor(agent: AgentRecord, ts: number): void {
+    const pending = this.state.pendingReleases
+    const at = pending.findIndex((r) => r.agentId === agent.id)
+    const releaseAt = ts + this.config.windowMs
+    if (at < 0 || pending[at].at >= releaseAt) return
+    const [release] = pending.splice(at, 1)
+    release.at = releaseAt
+    releaseLater(pending, release)
   }
 
   private checkCancelled(event: EventOf<'task:cancelled'>): SwarmError | null {
@@ -660,4 +677,14 @@ export class Ingest {
     this.totals.eventsInvalid++
     return path === undefined ? { code, message, event } : { code, message, path, event }
   }
+}
+
+/**
+ * Adds a slot release in time order: the walks over releases stop at the first that is not due, and leaves may
+ * arrive out of order (within the tolerance).
+ */
+function releaseLater(pending: SwarmState['pendingReleases'], release: SwarmState['pendingReleases'][number]): void {
+  let i = pending.length
+  while (i > 0 && pending[i - 1].at > release.at) i--
+  pending.splice(i, 0, release)
 }

@@ -36,7 +36,12 @@ export class Measurements {
   /** Slot 0 for every entry of a batch into a fleet-only engine. */
   private readonly zeroSlots = new Uint32Array(batchSize)
   private responseLength = 0
-  private subWindowEnd = Number.NEGATIVE_INFINITY
+  /**
+   * The sub-window event time has reached, as the engines and counters number it (floor(now / subWindowMs)). An
+   * index, not the sub-window's end in ms: (index + 1) * subWindowMs can land a hair past the true boundary when
+   * windowMs / windowSlots is not a whole number, and a sample at the boundary would then go to the old sub-window.
+   */
+  private subWindow = Number.NEGATIVE_INFINITY
   /** Bumped whenever the windows rotate. */
   rotations = 0
   /**
@@ -68,7 +73,8 @@ export class Measurements {
 
   /** Rotate every window to `nowMs` (event time), flushing the batches first so no value lands in a later slot. */
   advanceTo(nowMs: number): void {
-    if (nowMs < this.subWindowEnd) return
+    const subWindow = Math.floor(nowMs / this.subWindowMs)
+    if (subWindow <= this.subWindow) return
     this.flush()
     this.service.advanceTo(nowMs)
     this.fleetService.advanceTo(nowMs)
@@ -81,7 +87,7 @@ export class Measurements {
     this.failures.advanceTo(nowMs, this.expiring)
     this.serviceSumMs.advanceTo(nowMs, this.expiring)
     this.completions.advanceTo(nowMs)
-    this.subWindowEnd = (Math.floor(nowMs / this.subWindowMs) + 1) * this.subWindowMs
+    this.subWindow = subWindow
     this.rotations++
     const expiring = this.expiring
     for (let slot = 0; slot < expiring.length; slot++) {
