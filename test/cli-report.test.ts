@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { createWriteStream, mkdtempSync, writeFileSync } from 'node:fs'
+import { createWriteStream, mkdtempSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -102,6 +102,27 @@ describe('swarm-perf report', () => {
       writer.end(`${lines.slice(20).join('\n')}\n`)
     })
     expect(fromPipe).toEqual(await replay(log))
+  })
+
+  it('closes the file of a replay disposed before its end', async () => {
+    const big = join(dir, 'big.jsonl')
+    writeFileSync(big, `${Array.from({ length: 200_000 }, () => lines[0]).join('\n')}\n`)
+    const open = () =>
+      readdirSync('/proc/self/fd').filter((fd) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${fd}`) === big
+        } catch {
+          return false
+        }
+      }).length
+    for (let i = 0; i < 3; i++) {
+      const session = createSwarmMonitor().attach(fromJsonl(big))
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      session.dispose()
+    }
+    // Closing is I/O: wait for it, with a deadline.
+    for (let waited = 0; open() > 0 && waited < 2000; waited += 20) await new Promise((r) => setTimeout(r, 20))
+    expect(open()).toBe(0)
   })
 
   it('exits 2 with a clear message when the file is missing or a directory', async () => {

@@ -55,7 +55,11 @@ export function fromJsonl(source: string | Readable): HostAdapter {
     // readline re-emits its input's errors (reading a directory, a vanished file): unheard, either would throw.
     input.on('error', (error: Error) => subscriber.error(error))
     reader.on('error', (error: Error) => subscriber.error(error))
-    return () => reader.close()
+    return () => {
+      reader.close()
+      // readline leaves its input open; a file this adapter opened is its to close (a disposed replay kept it).
+      if (typeof source === 'string') input.destroy()
+    }
   })
   return {
     name: typeof source === 'string' ? `jsonl:${source}` : 'jsonl',
