@@ -1,7 +1,11 @@
 import fc from 'fast-check'
+import { Subject } from 'rxjs'
 import { describe, expect, it } from 'vitest'
+import { fromObservable } from '../src/hosts/from-observable.js'
 import { ConfigError } from '../src/model/errors.js'
 import type { PendingTask } from '../src/model/strategy.js'
+import type { SwarmEvent } from '../src/model/swarm-event.js'
+import { createSwarmMonitor } from '../src/monitor/create-swarm-monitor.js'
 import { createRebalancer, rebalancerConfigSchema } from '../src/strategies/index.js'
 import { type AgentSpec, context, task, tasks } from './strategies-fixtures.js'
 
@@ -120,11 +124,12 @@ describe('rebalance', () => {
     expect(ids(later)).toEqual(['t5', 't4', 't3'])
   })
 
-  it('does not issue a move again while the host has not answered it', () => {
+  it('does not offer a task again within the cooldown to the agent that did not take it', () => {
     const rebalancer = createRebalancer({ minGainMs: 50, maxMovesPerTick: 2 })
     const first = ids(rebalancer.rebalance(overloaded(10_000)))
     expect(first).toEqual(['t5', 't4'])
-    // Same state a second later: the host has not applied them yet.
+    // Same state a second later: the host refused them, or has not answered (the monitor would leave a move in
+    // flight out of queuedAt; here b, the only other agent, is where they were offered).
     const second = ids(rebalancer.rebalance(overloaded(11_000)))
     expect(second.length).toBeGreaterThan(0)
     expect(second.filter((id) => first.includes(id))).toEqual([])
@@ -224,6 +229,102 @@ describe('evacuation', () => {
       ['l1', 'gone', 'evacuate'],
     ])
     expect(moves.every((m) => m.toAgentId !== 'gone')).toBe(true)
+  })
+})
+
+describe('evacuation against the host and the strategies', () => {
+  const bad: AgentSpec = { id: 'bad', meanMs: 100, completed: 2, failed: 10, inFlight: 1 }
+
+  it('tries another receiver at the next tick when the host refused an evacuation', () => {
+    const rebalancer = createRebalancer({ imbalanceThreshold: 100 })
+    const at = (now: number) =>
+      context({
+        agents: [bad, { id: 'g1', meanMs: 100 }, { id: 'g2', meanMs: 100 }],
+        queued: { bad: [task('t1', { assignedAt: 100 })] },
+        now,
+      })
+    const first = rebalancer.rebalance(at(1000))
+    expect(first.map((m) => [m.taskId, m.toAgentId])).toEqual([['t1', 'g1']])
+    // The host refused: t1 is still queued at bad. Not to g1 again within the cooldown, but not held either.
+    expect(rebalancer.rebalance(at(2000)).map((m) => [m.taskId, m.toAgentId])).toEqual([['t1', 'g2']])
+  })
+
+  it("fills no receiver past the strategies' maxQueuedPerSlot bound", () => {
+    const ctx = context({
+      agents: [bad, { id: 'good', meanMs: 100, inFlight: 1 }],
+      queued: { bad: tasks(5, 'q', { assignedAt: 100 }) },
+      now: 1000,
+    })
+    const bounded = createRebalancer({ imbalanceThreshold: 100 }, { maxQueuedPerSlot: 1 }).rebalance(ctx)
+    // good: capacity 1, one running, room for one queued task.
+    expect(bounded.map((m) => [m.taskId, m.toAgentId])).toEqual([['q0', 'good']])
+    expect(createRebalancer({ imbalanceThreshold: 100 }).rebalance(ctx)).toHaveLength(5)
+  })
+
+  it('lists the failing and slow agents it empties as draining, through ticks with nothing queued', () => {
+    const rebalancer = createRebalancer({ imbalanceThreshold: 100 })
+    const ctx = (queued: PendingTask[]) =>
+      context({ agents: [bad, { id: 'good', meanMs: 100 }], queued: { bad: queued }, now: 1000 })
+    rebalancer.rebalance(ctx(tasks(1, 'q', { assignedAt: 100 })))
+    expect([...rebalancer.draining]).toEqual(['bad'])
+    rebalancer.rebalance(ctx([]))
+    expect([...rebalancer.draining]).toEqual(['bad'])
+  })
+})
+
+describe('evacuation in the monitor', () => {
+  it('neither queues new work at a failing agent only to move it, nor fills a receiver past maxQueuedPerSlot', () => {
+    const events = new Subject<SwarmEvent>()
+    let now = 0
+    // The host applies every reassignment at once.
+    const adapter = fromObservable(events, (r) => {
+      events.next({ type: 'reassignment:applied', ts: now, taskId: r.taskId, toAgentId: r.toAgentId })
+      events.next({ type: 'task:assigned', ts: now, taskId: r.taskId, agentId: r.toAgentId })
+    })
+    const session = createSwarmMonitor({
+      tickMs: 1000,
+      idleTicks: false,
+      strategy: 'least-loaded',
+      strategyOptions: { maxQueuedPerSlot: 1 },
+    }).attach(adapter, { start: 'immediate' })
+    const moves: string[] = []
+    session.reassignments$.subscribe((r) => moves.push(r.taskId))
+    const held: number[] = []
+    session.snapshots$.subscribe((s) => {
+      const good = s.agents.find((a) => a.agentId === 'good')
+      if (good) held.push(good.inFlight + good.queued)
+    })
+    const send = (e: SwarmEvent) => {
+      now = e.ts
+      events.next(e)
+    }
+    send({ type: 'agent:joined', ts: 0, agentId: 'bad' })
+    send({ type: 'agent:joined', ts: 0, agentId: 'good' })
+    // bad fails all ten of its tasks, good completes its ten; then each runs one more.
+    for (let i = 0; i < 10; i++) {
+      for (const [agentId, type] of [
+        ['bad', 'task:failed'],
+        ['good', 'task:completed'],
+      ] as const) {
+        const taskId = `${agentId}-h${i}`
+        send({ type: 'task:queued', ts: 10 + i, taskId })
+        send({ type: 'task:assigned', ts: 10 + i, taskId, agentId })
+        send({ type: 'task:started', ts: 10 + i, taskId, agentId })
+        send({ type, ts: 20 + i, taskId, agentId })
+      }
+    }
+    for (const agentId of ['bad', 'good']) {
+      send({ type: 'task:queued', ts: 100, taskId: `${agentId}-run` })
+      send({ type: 'task:assigned', ts: 100, taskId: `${agentId}-run`, agentId })
+      send({ type: 'task:started', ts: 100, taskId: `${agentId}-run`, agentId })
+    }
+    for (let i = 0; i < 8; i++) send({ type: 'task:queued', ts: 200, taskId: `q${i}` })
+    for (let ts = 1000; ts <= 8000; ts += 1000) send({ type: 'queue:depth', ts, depth: 0 })
+    session.dispose()
+    expect(moves.length).toBeGreaterThan(0)
+    // Every task is placed or moved once at most.
+    expect(new Set(moves).size).toBe(moves.length)
+    expect(Math.max(...held)).toBeLessThanOrEqual(2)
   })
 })
 

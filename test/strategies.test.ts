@@ -458,6 +458,29 @@ describe('every strategy on random contexts', () => {
     )
   })
 
+  it('places on an agent the rebalancer is draining only into its free slots', () => {
+    fc.assert(
+      fc.property(
+        contextArb(12),
+        fc.constantFrom<StrategyName>(...strategyNames),
+        fc.option(fc.nat(3)),
+        fc.array(fc.boolean(), { minLength: 12, maxLength: 12 }),
+        (base, name, q, picks) => {
+          const draining = new Set(base.snapshot.agents.filter((_, i) => picks[i]).map((a) => a.agentId))
+          const ctx = { ...base, draining }
+          const placements = createStrategy(name, { maxQueuedPerSlot: q }).place(ctx)
+          checkPlacements(ctx, placements, q)
+          for (const agentId of draining) {
+            const a = ctx.snapshot.agents.find((x) => x.agentId === agentId)!
+            const added = placements.filter((p) => p.toAgentId === agentId).length
+            if (added > 0) expect(a.inFlight + a.queued + added).toBeLessThanOrEqual(Math.max(1, a.capacity))
+          }
+        },
+      ),
+      { numRuns: 300 },
+    )
+  })
+
   it('optimal never has a larger total expected completion time than greedy performance-based', () => {
     fc.assert(
       fc.property(contextArb(14), (ctx) => {

@@ -40,6 +40,11 @@ export interface PlacementContext {
    */
   runningAt?: (agentId: string) => readonly RunningTask[]
   now: number
+  /**
+   * Agents the rebalancer is emptying (failing, or far slower than the fleet): a strategy places there only into a
+   * free slot, where the task starts at once. Queued there, it would be moved again at the next tick.
+   */
+  draining?: ReadonlySet<string>
   /** When placement runs next (the next tick, or the next pass between ticks); absent when unknown. */
   nextPlacementAt?: number
 }

@@ -61,7 +61,9 @@ export function createSwarmMonitor(config?: SwarmMonitorConfigInput, deps: Monit
         config: parsed,
         strategy: resolveStrategy(parsed.strategy),
         resolveStrategy,
-        rebalancer: parsed.rebalance ? createRebalancer(parsed.rebalancer) : null,
+        rebalancer: parsed.rebalance
+          ? createRebalancer(parsed.rebalancer, { maxQueuedPerSlot: strategyOptions.maxQueuedPerSlot })
+          : null,
         analysis: createAnalysis(parsed.analysis),
         resourceReadings:
           sampleEveryMs > 0

@@ -23,7 +23,7 @@ export interface SessionParts {
   config: SwarmMonitorConfig
   strategy: Strategy
   resolveStrategy: (nameOrStrategy: string | Strategy) => Strategy
-  rebalancer: Pick<Rebalancer, 'rebalance'> | null
+  rebalancer: (Pick<Rebalancer, 'rebalance'> & Partial<Pick<Rebalancer, 'draining'>>) | null
   analysis: Analysis | null
   /** The resource sampler: readings (or failed readings) on wall time; it never ends the session. */
   resourceReadings: Observable<EventOf<'host:resources'> | SwarmError> | null
@@ -377,9 +377,18 @@ export class MonitorSession implements SwarmSession {
     const nextPlacementAt = Number.isNaN(this.nextPlaceAt)
       ? this.nextTickAt
       : Math.min(this.nextTickAt, this.nextPlaceAt)
-    const ctx: PlacementContext = { snapshot, unassigned, queuedAt, runningAt, now, nextPlacementAt }
-    if (unassigned.length > 0) this.runPlacement('strategy', () => this.strategy.place(ctx), now)
     const rebalancer = this.parts.rebalancer
+    const draining = rebalancer?.draining
+    const ctx: PlacementContext = {
+      snapshot,
+      unassigned,
+      queuedAt,
+      runningAt,
+      now,
+      nextPlacementAt,
+      ...(draining && draining.size > 0 ? { draining } : {}),
+    }
+    if (unassigned.length > 0) this.runPlacement('strategy', () => this.strategy.place(ctx), now)
     if (rebalance && rebalancer) this.runPlacement('rebalancer', () => rebalancer.rebalance(ctx), now)
   }
 

@@ -41,6 +41,8 @@ export interface ExpectedCompletionModel {
   completionMs(agent: AgentSnapshot, task: PendingTask): number
   /** Tasks the agent holds (in flight plus queued), including work added in this call. */
   occupancy(agentId: string): number
+  /** Whether the context lists the agent as draining (see PlacementContext.draining). */
+  draining(agentId: string): boolean
   /** Record work given to (positive) or taken from (negative) an agent within this call. */
   addWork(agentId: string, serviceMs: number, tasks: number): void
   /** Live agents holding every capability the task requires (cached per set of requirements). */
@@ -302,6 +304,7 @@ export function createExpectedCompletion(
       return backlogMs(agent.agentId) / Math.max(1, agent.capacity) + serviceMs(agent, task)
     },
     occupancy,
+    draining: (agentId) => ctx.draining?.has(agentId) ?? false,
     addWork(agentId, ms, tasks) {
       addedWork.set(agentId, (addedWork.get(agentId) ?? 0) + ms)
       held.set(agentId, Math.max(0, occupancy(agentId) + tasks))

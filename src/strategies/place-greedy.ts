@@ -16,8 +16,12 @@ export type ChooseAgent = (
   model: ExpectedCompletionModel,
 ) => AgentSnapshot
 
-/** Room an agent has left under the `maxQueuedPerSlot` bound (Infinity without one). */
+/**
+ * Room an agent has left under the `maxQueuedPerSlot` bound (Infinity without one); for an agent the rebalancer is
+ * draining, its free slots only.
+ */
 export function roomOf(agent: AgentSnapshot, model: ExpectedCompletionModel, options: StrategyOptions): number {
+  if (model.draining(agent.agentId)) return Math.max(0, Math.max(1, agent.capacity) - model.occupancy(agent.agentId))
   if (options.maxQueuedPerSlot === null) return Number.POSITIVE_INFINITY
   const limit = Math.max(1, agent.capacity) * (1 + options.maxQueuedPerSlot)
   return Math.max(0, limit - model.occupancy(agent.agentId))
@@ -39,12 +43,12 @@ export function placeGreedy(
   // Room only shrinks within a call: once no capable agent of a set of requirements has room, the rest of the
   // tasks with that set are skipped without scanning the fleet again.
   const full = new Set<readonly AgentSnapshot[]>()
+  const bounded = options.maxQueuedPerSlot !== null || (ctx.draining?.size ?? 0) > 0
   for (const task of placementOrder(ctx.unassigned)) {
     if (room === 0) break
     const capable = model.capable(task)
     if (full.has(capable)) continue
-    const candidates =
-      options.maxQueuedPerSlot === null ? capable : capable.filter((agent) => roomOf(agent, model, options) > 0)
+    const candidates = bounded ? capable.filter((agent) => roomOf(agent, model, options) > 0) : capable
     if (candidates.length === 0) {
       full.add(capable)
       continue

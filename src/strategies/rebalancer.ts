@@ -42,6 +42,16 @@ export interface Rebalancer {
   analyse(ctx: PlacementContext): WorkloadAnalysis
   /** The analysis made by the last `rebalance` call; null when that call found no queued task to move. */
   readonly lastAnalysis: WorkloadAnalysis | null
+  /**
+   * The live agents the last analysis evacuated (failing or slow), kept through ticks with nothing queued: the
+   * monitor hands them to the strategy as `draining`, so it does not queue work there only for this to move it.
+   */
+  readonly draining: ReadonlySet<string>
+}
+
+export interface RebalancerOptions {
+  /** The strategies' bound (StrategyOptions.maxQueuedPerSlot): a receiver holds at most capacity * (1 + this). */
+  maxQueuedPerSlot?: number | null
 }
 
 interface MoveRecord {
@@ -146,12 +156,18 @@ export function slownessOf(agent: AgentSnapshot, fleet: FleetServiceMeans, minSa
  *   an agent starts its queue in order). Drain time (backlog / capacity) rather than task count, because agents
  *   differ several-fold in speed.
  * - Memory: every move is remembered for `cooldownMs`. Within it a task is never sent back to the agent it left,
- *   and a move the host has not answered yet (the task still sits at its old agent) is not issued again.
+ *   nor offered again to an agent that did not take it (the host refused the move, or never answered). A move in
+ *   flight is not the rebalancer's to repeat: the monitor leaves such tasks out of `queuedAt`, and a context built
+ *   by hand should too.
+ * - Bound: with the strategies' `maxQueuedPerSlot` (`options`), a receiver holds at most capacity * (1 + it); a
+ *   task with no receiver that has room stays where it is.
  */
-export function createRebalancer(config?: RebalancerConfigInput): Rebalancer {
+export function createRebalancer(config?: RebalancerConfigInput, options: RebalancerOptions = {}): Rebalancer {
   const settings = parseConfig(rebalancerConfigSchema, config, 'rebalancer config')
+  const maxQueuedPerSlot = options.maxQueuedPerSlot ?? null
   const moves = new Map<string, MoveRecord>()
   let lastAnalysis: WorkloadAnalysis | null = null
+  let draining: ReadonlySet<string> = new Set()
 
   function analyseWith(ctx: PlacementContext, model: ExpectedCompletionModel): WorkloadAnalysis {
     const loads: Record<string, number> = {}
@@ -220,16 +236,26 @@ export function createRebalancer(config?: RebalancerConfigInput): Rebalancer {
     return record && now - record.at < settings.cooldownMs ? record : undefined
   }
 
-  /** Not a move the host has yet to answer (the task still sits where it was moved from). */
-  function awaitingHost(task: PendingTask, holder: string, now: number): boolean {
-    const record = recentMove(task.taskId, now)
-    return record !== undefined && record.fromAgentId === holder
-  }
-
+  /**
+   * Within the cooldown a task goes neither back to the agent it left nor, when it still sits where a move of it
+   * started (the host refused the move, or never answered it), to the agent that did not take it. A move still in
+   * flight never gets here: the monitor leaves such tasks out of `queuedAt`.
+   */
   function allowedTarget(task: PendingTask, holder: string, target: AgentSnapshot, now: number): boolean {
     if (target.agentId === holder || !canRun(target, task)) return false
     const record = recentMove(task.taskId, now)
-    return !(record && record.fromAgentId === target.agentId)
+    if (!record) return true
+    return (
+      record.fromAgentId !== target.agentId && !(record.fromAgentId === holder && record.toAgentId === target.agentId)
+    )
+  }
+
+  /** Whether the agent can take one more task under the strategies' `maxQueuedPerSlot` bound. */
+  function hasRoom(model: ExpectedCompletionModel, target: AgentSnapshot): boolean {
+    return (
+      maxQueuedPerSlot === null ||
+      model.occupancy(target.agentId) < Math.max(1, target.capacity) * (1 + maxQueuedPerSlot)
+    )
   }
 
   function rebalance(ctx: PlacementContext): Reassignment[] {
@@ -247,6 +273,7 @@ export function createRebalancer(config?: RebalancerConfigInput): Rebalancer {
     const model = createExpectedCompletion(ctx, settings.priorServiceMs)
     const analysis = analyseWith(ctx, model)
     lastAnalysis = analysis
+    draining = new Set(analysis.evacuating.filter((e) => e.cause !== 'left').map((e) => e.agentId))
     const out: Reassignment[] = []
     const evacuatingIds = new Set(analysis.evacuating.map((e) => e.agentId))
     const receivers = model.agents.filter((a) => !evacuatingIds.has(a.agentId))
@@ -283,9 +310,9 @@ export function createRebalancer(config?: RebalancerConfigInput): Rebalancer {
         let best: AgentSnapshot | null = null
         let bestMs = Number.POSITIVE_INFINITY
         // A placement the host has not confirmed (assignedAt null) is not the rebalancer's to move yet.
-        if (task.assignedAt !== null && !awaitingHost(task, from, now))
+        if (task.assignedAt !== null)
           for (const target of receivers) {
-            if (!allowedTarget(task, from, target, now)) continue
+            if (!allowedTarget(task, from, target, now) || !hasRoom(model, target)) continue
             const ms = model.completionMs(target, task)
             if (ms < bestMs) {
               best = target
@@ -324,10 +351,9 @@ export function createRebalancer(config?: RebalancerConfigInput): Rebalancer {
           const serviceMs = serviceAt(from, task)
           behind += serviceMs
           if (task.assignedAt === null || now - task.assignedAt < settings.minDwellMs) continue
-          if (awaitingHost(task, from, now)) continue
           const hereMs = (model.backlogMs(from) - behind) / capacityOf(from) + serviceMs
           for (const target of targets) {
-            if (!allowedTarget(task, from, target, now)) continue
+            if (!allowedTarget(task, from, target, now) || !hasRoom(model, target)) continue
             const gainMs = hereMs - model.completionMs(target, task)
             if (!best || gainMs > best.gainMs) best = { task, from, to: target.agentId, gainMs, sourceMs: serviceMs }
           }
@@ -347,6 +373,9 @@ export function createRebalancer(config?: RebalancerConfigInput): Rebalancer {
     analyse: (ctx) => analyseWith(ctx, createExpectedCompletion(ctx, settings.priorServiceMs)),
     get lastAnalysis() {
       return lastAnalysis
+    },
+    get draining() {
+      return draining
     },
   }
 }
