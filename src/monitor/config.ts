@@ -8,6 +8,10 @@ import { rebalancerConfigSchema, strategyNames, strategyOptionsSchema } from '..
 const defaultBucketBoundsMs = defaultDurationBucketsSeconds.map((s) => Math.round(s * 1000))
 
 const positiveMs = z.number().finite().positive()
+/** Node turns a timer of 2^31 ms or more into 1 ms: a wall-time interval must stay below it. */
+const maxTimerMs = 2 ** 31 - 1
+/** Scoring cells (agent slots x task kinds) the WASM arena can hold: 32 bytes each, 512 MiB at this bound. */
+export const maxScoringCells = 2 ** 24
 
 /**
  * The monitor's configuration: plain data, every field optional with the default shown in the README's
@@ -17,7 +21,7 @@ const positiveMs = z.number().finite().positive()
 export const swarmMonitorConfigSchema = z
   .object({
     /** Snapshot interval in event time. */
-    tickMs: positiveMs.default(1000),
+    tickMs: positiveMs.max(maxTimerMs).default(1000),
     /**
      * While the host sends nothing for a whole tickMs of wall time, tick anyway (event time moves on by one tick),
      * so waiting tasks are placed and figures age. Never for an adapter whose events carry recorded time
@@ -94,12 +98,19 @@ export const swarmMonitorConfigSchema = z
     resources: z
       .object({
         /** Sample host CPU and memory every this many ms of wall time; 0 turns sampling off. */
-        sampleEveryMs: z.number().int().nonnegative().default(0),
+        sampleEveryMs: z.number().int().nonnegative().max(maxTimerMs).default(0),
       })
       .strict()
       .prefault({}),
   })
   .strict()
+  .refine((c) => c.capacity * c.kindCapacity <= maxScoringCells, {
+    path: ['capacity'],
+    error: (issue) => {
+      const c = issue.input as { capacity: number; kindCapacity: number }
+      return `capacity x kindCapacity is ${c.capacity * c.kindCapacity} cells; the scoring arena holds at most ${maxScoringCells}: lower capacity or kindCapacity`
+    },
+  })
 
 export type SwarmMonitorConfigInput = z.input<typeof swarmMonitorConfigSchema>
 export type SwarmMonitorConfig = z.output<typeof swarmMonitorConfigSchema>

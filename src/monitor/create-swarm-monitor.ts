@@ -1,6 +1,7 @@
 import { asyncScheduler, interval, type Observable, type SchedulerLike } from 'rxjs'
 import { createAnalysis } from '../analysis/index.js'
 import { type ResourceSource, sampleResources, systemResourceSource } from '../hosts/resources.js'
+import { ConfigError } from '../model/errors.js'
 import type { HostAdapter } from '../model/host-adapter.js'
 import type { SwarmSession } from '../model/session.js'
 import type { Strategy } from '../model/strategy.js'
@@ -83,7 +84,21 @@ export function createSwarmMonitor(config?: SwarmMonitorConfigInput, deps: Monit
 
   return {
     config: parsed,
-    connect: (events$, options) => open(events$, null, options),
-    attach: (adapter, options) => open(adapter.events$, adapter, options),
+    connect: (events$, options) => open(checkStream(events$, 'connect(events$)', 'events$'), null, options),
+    attach: (adapter, options) =>
+      open(checkStream(adapter?.events$, 'attach(adapter)', 'adapter.events$'), adapter, options),
   }
+}
+
+/**
+ * The host's stream, checked when it is handed over: subscribed a microtask later, a wrong argument would
+ * otherwise throw where the caller cannot catch it and end the process.
+ */
+function checkStream(events$: unknown, call: string, path: string): Observable<unknown> {
+  if (typeof (events$ as Observable<unknown> | undefined)?.subscribe === 'function')
+    return events$ as Observable<unknown>
+  const got = events$ === null ? 'null' : Array.isArray(events$) ? 'an array' : typeof events$
+  throw new ConfigError(`invalid ${call}`, [
+    { path, message: `expected an Observable of events, got ${got}; wrap an array or iterable in rxjs from(...)` },
+  ])
 }

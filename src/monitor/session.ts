@@ -73,6 +73,8 @@ export class MonitorSession implements SwarmSession {
   /** Events that arrived while a tick was running (a host that answers apply() synchronously). */
   private readonly deferred: unknown[] = []
   private ticking = false
+  /** Set as close() begins: nothing new is ingested, decided or sent to the host from then on (a subscriber may dispose mid-tick). */
+  private closing = false
   private closed = false
   /** The resource sampler while it runs (null once the host reports its own resources, or without one). */
   private sampling: Subscription | null = null
@@ -127,7 +129,7 @@ export class MonitorSession implements SwarmSession {
       // never moves event time (a replay or a host clock off wall time would otherwise reject its own events).
       this.sampling = parts.resourceReadings.subscribe({
         next: (item) => {
-          if (this.closed) return
+          if (this.closing) return
           if (isSwarmError(item)) this.report(item)
           else this.ingest.recordResources(item)
         },
@@ -136,7 +138,7 @@ export class MonitorSession implements SwarmSession {
       this.subscriptions.push(this.sampling)
     }
     const start = () => {
-      if (this.closed) return
+      if (this.closing) return
       this.subscriptions.push(this.consume(events$, adapter))
     }
     // By default the host's stream is subscribed on the next microtask, so outputs subscribed right after
@@ -164,7 +166,7 @@ export class MonitorSession implements SwarmSession {
   // --- input ------------------------------------------------------------------------------------------------------
 
   private onEvent(raw: unknown): void {
-    if (this.closed) return
+    if (this.closing) return
     if (this.ticking) {
       this.deferred.push(raw)
       return
@@ -234,7 +236,7 @@ export class MonitorSession implements SwarmSession {
    * tasks would never be placed: move it on by one tick.
    */
   private onIdle(): void {
-    if (this.closed || this.ticking || Number.isNaN(this.nextTickAt)) return
+    if (this.closing || this.ticking || Number.isNaN(this.nextTickAt)) return
     try {
       this.tick(this.nextTickAt)
     } catch (error) {
@@ -396,12 +398,23 @@ export class MonitorSession implements SwarmSession {
     let decisions: Reassignment[]
     try {
       decisions = decide()
+      if (!Array.isArray(decisions)) throw new TypeError(`it returned ${describeValue(decisions)}, not an array`)
     } catch (error) {
       this.report({ code: errorCodes.plugin, message: `${source} failed: ${describe(error)}`, source })
       return
     }
     const state = this.ingest.state
-    for (const r of decisions) {
+    for (const r of decisions as unknown[]) {
+      // A subscriber of reassignments$ may have disposed the session.
+      if (this.closing) return
+      if (!isDecision(r)) {
+        this.report({
+          code: errorCodes.plugin,
+          message: `${source} returned ${describeValue(r)} among its reassignments; expected { taskId, toAgentId, reason, expectedGainMs }`,
+          source,
+        })
+        continue
+      }
       const task = state.task(r.taskId)
       const target = state.agents.get(r.toAgentId)
       // Only what is still true is acted on: a plug-in never moves a started, finished or unknown task.
@@ -425,7 +438,7 @@ export class MonitorSession implements SwarmSession {
 
   private applyOnHost(r: Reassignment, task: TaskRecord): void {
     const adapter = this.adapter
-    if (!adapter?.apply) return
+    if (!adapter?.apply || this.closing) return
     const undo = (error: unknown) => {
       // A failed apply is the host's refusal as much as a reassignment:refused event is.
       if (!this.closed) this.ingest.totals.reassignmentsRefused++
@@ -452,7 +465,17 @@ export class MonitorSession implements SwarmSession {
   // --- output -----------------------------------------------------------------------------------------------------
 
   private report(error: SwarmError): void {
-    const line = error.line === undefined && error.event !== undefined ? this.adapter?.lineOf?.(error.event) : undefined
+    let line: number | undefined
+    try {
+      line = error.line === undefined && error.event !== undefined ? this.adapter?.lineOf?.(error.event) : undefined
+    } catch (failure) {
+      // The adapter's own defect: reported (without an event, so this does not come back here), never thrown.
+      this.report({
+        code: errorCodes.plugin,
+        message: `${this.adapter?.name ?? 'adapter'} lineOf failed: ${describe(failure)}`,
+        source: this.adapter?.name ?? 'adapter',
+      })
+    }
     this.errorSubject.next(line === undefined ? error : { ...error, line })
   }
 
@@ -496,7 +519,9 @@ export class MonitorSession implements SwarmSession {
 
   /** Flush, final snapshot, complete every output, release WASM memory. */
   private close(): void {
-    if (this.closed) return
+    // Set first: a subscriber of the final snapshot that disposes again must not start another close.
+    if (this.closing) return
+    this.closing = true
     // Always a final snapshot, even of an empty stream (at 0), so a replay of a log of bad lines still reports.
     try {
       const at = this.ingest.now()
@@ -520,6 +545,17 @@ export class MonitorSession implements SwarmSession {
     this.actionSubject.complete()
     this.errorSubject.complete()
   }
+}
+
+/** What a plug-in's placement decision must at least carry to be acted on. */
+function isDecision(value: unknown): value is Reassignment {
+  if (typeof value !== 'object' || value === null) return false
+  const r = value as Partial<Reassignment>
+  return typeof r.taskId === 'string' && typeof r.toAgentId === 'string'
+}
+
+function describeValue(value: unknown): string {
+  return value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value
 }
 
 function pendingOf(task: TaskRecord): PendingTask {

@@ -1,0 +1,135 @@
+import { from, lastValueFrom, Subject, toArray } from 'rxjs'
+import { describe, expect, it } from 'vitest'
+import { ConfigError, type SwarmError } from '../src/model/errors.js'
+import type { HostAdapter } from '../src/model/host-adapter.js'
+import type { Reassignment } from '../src/model/reassignment.js'
+import type { SwarmSnapshot } from '../src/model/snapshot.js'
+import type { SwarmEvent } from '../src/model/swarm-event.js'
+import { createSwarmMonitor } from '../src/monitor/create-swarm-monitor.js'
+
+/** Five ticks of one agent's work. */
+function fiveTicks(): SwarmEvent[] {
+  const events: SwarmEvent[] = [{ type: 'agent:joined', ts: 0, agentId: 'a' }]
+  for (let i = 0; i < 5; i++) {
+    const ts = 1000 * i + 10
+    events.push({ type: 'task:queued', ts, taskId: `t${i}` })
+    events.push({ type: 'task:assigned', ts, taskId: `t${i}`, agentId: 'a' })
+    events.push({ type: 'task:started', ts, taskId: `t${i}`, agentId: 'a' })
+    events.push({ type: 'task:completed', ts: ts + 100, taskId: `t${i}`, agentId: 'a' })
+  }
+  return events
+}
+
+describe('session lifecycle under a subscriber that disposes', () => {
+  it('disposing from a snapshots$ subscriber ends the session once: one final snapshot, then complete', async () => {
+    const session = createSwarmMonitor({ idleTicks: false }).connect(from(fiveTicks()))
+    const errors: SwarmError[] = []
+    session.errors$.subscribe((e) => errors.push(e))
+    const seen: SwarmSnapshot[] = []
+    let completed = false
+    session.snapshots$.subscribe({
+      next: (s) => {
+        seen.push(s)
+        if (seen.length >= 3) session.dispose()
+      },
+      complete: () => {
+        completed = true
+      },
+    })
+    await new Promise((resolve) => setTimeout(resolve, 0))
+    expect(seen).toHaveLength(4)
+    expect(completed).toBe(true)
+    expect(errors).toEqual([])
+  })
+
+  it('asks nothing more of the host once a reassignments$ subscriber disposed the session', async () => {
+    const applied: string[] = []
+    let disposed = false
+    const adapter: HostAdapter = {
+      name: 'host',
+      events$: from<SwarmEvent[]>([
+        { type: 'agent:joined', ts: 1000, agentId: 'a', capacity: 4 },
+        ...[1, 2, 3, 4, 5].map((i): SwarmEvent => ({ type: 'task:queued', ts: 1000 + i, taskId: `t${i}` })),
+        { type: 'task:queued', ts: 2100, taskId: 't6' },
+      ]),
+      apply: (r: Reassignment) => {
+        applied.push(`${r.taskId}${disposed ? ' after dispose' : ''}`)
+      },
+      dispose: () => {
+        disposed = true
+      },
+    }
+    const session = createSwarmMonitor({ idleTicks: false }).attach(adapter)
+    const emitted: string[] = []
+    session.reassignments$.subscribe((r) => {
+      emitted.push(r.taskId)
+      session.dispose()
+    })
+    await new Promise((resolve) => setTimeout(resolve, 0))
+    expect(emitted).toEqual(['t1'])
+    expect(applied).toEqual([])
+    expect(disposed).toBe(true)
+  })
+})
+
+describe('plug-ins that break their contract', () => {
+  it('reports a strategy that returns no array, or a null among its decisions, and applies the event that ticked', async () => {
+    for (const place of [() => undefined, () => [null]]) {
+      const session = createSwarmMonitor({ idleTicks: false, rebalance: false }).connect(
+        from<SwarmEvent[]>([
+          { type: 'agent:joined', ts: 1000, agentId: 'a' },
+          { type: 'task:queued', ts: 1100, taskId: 't1' },
+          { type: 'task:queued', ts: 2100, taskId: 't2' },
+          { type: 'task:assigned', ts: 2200, taskId: 't2', agentId: 'a' },
+          { type: 'task:started', ts: 2300, taskId: 't2', agentId: 'a' },
+          { type: 'task:completed', ts: 2400, taskId: 't2', agentId: 'a' },
+        ]),
+      )
+      session.setStrategy({ name: 'mine', place: place as never })
+      const errors = lastValueFrom(session.errors$.pipe(toArray()))
+      const last = await lastValueFrom(session.snapshots$)
+      expect(last.swarm.eventsValid).toBe(6)
+      expect(last.swarm.eventsInvalid).toBe(0)
+      expect(last.swarm.tasksCompleted).toBe(1)
+      expect((await errors).map((e) => e.code)).toEqual(['PLUGIN_FAILED'])
+    }
+  })
+
+  it('reports an adapter whose lineOf throws and keeps ingesting', async () => {
+    const adapter: HostAdapter = {
+      name: 'mine',
+      events$: from([
+        { type: 'agent:joined', ts: 1000, agentId: 'a' },
+        { type: 'task:queued', ts: 1100 },
+        { type: 'task:queued', ts: 1200, taskId: 't1' },
+      ]),
+      lineOf: () => {
+        throw new Error('lineOf bug')
+      },
+    }
+    const session = createSwarmMonitor({ idleTicks: false }).attach(adapter)
+    const errors = lastValueFrom(session.errors$.pipe(toArray()))
+    const last = await lastValueFrom(session.snapshots$)
+    expect(last.swarm.eventsValid).toBe(2)
+    expect(last.swarm.eventsInvalid).toBe(1)
+    expect((await errors).map((e) => e.code).sort()).toEqual(['EVENT_SCHEMA', 'PLUGIN_FAILED'])
+  })
+})
+
+describe('arguments checked where the caller can catch them', () => {
+  it('refuses a stream that is not an Observable at connect() and attach()', () => {
+    const monitor = createSwarmMonitor({ idleTicks: false })
+    expect(() => monitor.connect([] as never)).toThrow(ConfigError)
+    expect(() => monitor.connect([] as never)).toThrow(/events\$: expected an Observable of events, got an array/)
+    expect(() => monitor.attach({ name: 'x' } as never)).toThrow(/adapter\.events\$/)
+    monitor.connect(new Subject()).dispose()
+  })
+
+  it('refuses kernels larger than the WASM arena, and timers Node would fire every millisecond', () => {
+    expect(() => createSwarmMonitor({ capacity: 1_000_000, kindCapacity: 1024 })).toThrow(
+      /capacity x kindCapacity is 1024000000 cells/,
+    )
+    expect(() => createSwarmMonitor({ tickMs: 2 ** 31 })).toThrow(/tickMs/)
+    expect(() => createSwarmMonitor({ resources: { sampleEveryMs: 2 ** 31 } })).toThrow(/sampleEveryMs/)
+  })
+})
