@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest'
 import { ConfigError } from '../src/model/errors.js'
 import type { Reassignment } from '../src/model/reassignment.js'
 import type { PlacementContext, Strategy } from '../src/model/strategy.js'
+import { byFit, tightestFitChoice } from '../src/strategies/capability-based.js'
+import { strategyOptionsSchema } from '../src/strategies/config.js'
 import {
   createExpectedCompletion,
   createStrategy,
@@ -11,6 +13,9 @@ import {
   strategyNames,
   totalExpectedCompletionMs,
 } from '../src/strategies/index.js'
+import { byLoad, leastLoadedChoice } from '../src/strategies/least-loaded.js'
+import { byCompletion, earliestCompletion } from '../src/strategies/performance-based.js'
+import { placeGreedy } from '../src/strategies/place-greedy.js'
 import { type AgentSpec, context, kind, running, task, tasks } from './strategies-fixtures.js'
 
 const byTask = (placements: Reassignment[]) => Object.fromEntries(placements.map((p) => [p.taskId, p.toAgentId]))
@@ -442,6 +447,53 @@ function checkPlacements(ctx: PlacementContext, placements: Reassignment[], maxQ
     expect(a.inFlight + a.queued + n).toBeLessThanOrEqual(a.capacity * (1 + maxQueuedPerSlot))
   }
 }
+
+describe('the ranked heap of placeGreedy', () => {
+  // Larger fleets than contextArb's, with few distinct speeds and loads, so ties are common.
+  const fleetArb = fc
+    .record({
+      agents: fc.array(
+        fc.record({
+          capacity: fc.integer({ min: 1, max: 3 }),
+          capabilities: fc.subarray(capabilityNames),
+          state: fc.constantFrom<'idle' | 'busy' | 'left'>('idle', 'busy', 'busy', 'left'),
+          inFlight: fc.integer({ min: 0, max: 2 }),
+          meanMs: fc.option(fc.constantFrom(100, 200, 300), { nil: null }),
+          kinds: fc.dictionary(fc.constantFrom(...kindNames), fc.constantFrom(100, 200), { maxKeys: 2 }),
+        }),
+        { minLength: 1, maxLength: 30 },
+      ),
+      tasks: fc.array(taskArb, { maxLength: 40 }),
+      maxQueuedPerSlot: fc.option(fc.nat(2)),
+      draining: fc.array(fc.boolean(), { minLength: 30, maxLength: 30 }),
+    })
+    .map(({ agents, tasks: specs, maxQueuedPerSlot, draining }) => {
+      const ctx = context({
+        agents: agents.map((a, i): AgentSpec => ({ id: `a${String(i).padStart(2, '0')}`, ...a })),
+        unassigned: specs.map((t, i) => task(`t${i}`, { ...t, queuedAt: i })),
+      })
+      ctx.draining = new Set(ctx.snapshot.agents.filter((_, i) => draining[i]).map((a) => a.agentId))
+      return { ctx, maxQueuedPerSlot }
+    })
+
+  it('places every task where the scan of the candidates would, for each ranked strategy', () => {
+    const pairs = [
+      [leastLoadedChoice, byLoad],
+      [tightestFitChoice, byFit],
+      [earliestCompletion, byCompletion],
+    ] as const
+    fc.assert(
+      fc.property(fleetArb, fc.constantFrom(0, 1, 2), ({ ctx, maxQueuedPerSlot }, which) => {
+        const [choose, ranking] = pairs[which]
+        const options = strategyOptionsSchema.parse({ maxQueuedPerSlot })
+        const scanned = placeGreedy(ctx, options, choose)
+        const ranked = placeGreedy(ctx, options, choose, undefined, ranking)
+        expect(ranked).toEqual(scanned)
+      }),
+      { numRuns: 1000 },
+    )
+  })
+})
 
 describe('every strategy on random contexts', () => {
   it('places only pending tasks, once each, on live capable agents with room', () => {

@@ -1,7 +1,38 @@
-import type { Strategy } from '../model/strategy.js'
+import type { AgentSnapshot } from '../model/snapshot.js'
+import type { PendingTask, Strategy } from '../model/strategy.js'
 import { parseConfig } from '../model/validate.js'
 import { type StrategyOptionsInput, strategyOptionsSchema } from './config.js'
-import { placeGreedy } from './place-greedy.js'
+import type { ExpectedCompletionModel } from './expected-completion.js'
+import { type ChooseAgent, placeGreedy, type Ranking } from './place-greedy.js'
+
+/** Capabilities the agent has that the task does not need. */
+const spareOf = (agent: AgentSnapshot, task: PendingTask) =>
+  agent.capabilities.filter((c) => !task.requiredCapabilities.includes(c)).length
+
+const loadOf = (agent: AgentSnapshot, model: ExpectedCompletionModel) => model.loadOf(agent)
+
+/** The scan: fewest spare capabilities, then the lowest load, then the earlier candidate. */
+export const tightestFitChoice: ChooseAgent = (task, candidates, model) => {
+  let best = candidates[0]
+  let bestSpare = Number.POSITIVE_INFINITY
+  let bestLoad = Number.POSITIVE_INFINITY
+  for (const agent of candidates) {
+    const spare = spareOf(agent, task)
+    const load = loadOf(agent, model)
+    if (spare < bestSpare || (spare === bestSpare && load < bestLoad)) {
+      best = agent
+      bestSpare = spare
+      bestLoad = load
+    }
+  }
+  return best
+}
+
+/** The same order as a rank: the spare capabilities depend on the requirements only, the same in a candidate list. */
+export const byFit: Ranking = {
+  group: () => '',
+  rank: (agent, task, model) => [spareOf(agent, task), loadOf(agent, model)],
+}
 
 /**
  * Capability-based: each task to the capable agent whose capabilities fit it most tightly (fewest capabilities the
@@ -14,21 +45,7 @@ export function capabilityBased(options?: StrategyOptionsInput): Strategy {
   return {
     name: 'capability-based',
     place(ctx) {
-      return placeGreedy(ctx, settings, (task, candidates, model) => {
-        let best = candidates[0]
-        let bestSpare = Number.POSITIVE_INFINITY
-        let bestLoad = Number.POSITIVE_INFINITY
-        for (const agent of candidates) {
-          const spare = agent.capabilities.filter((c) => !task.requiredCapabilities.includes(c)).length
-          const load = model.occupancy(agent.agentId) / Math.max(1, agent.capacity)
-          if (spare < bestSpare || (spare === bestSpare && load < bestLoad)) {
-            best = agent
-            bestSpare = spare
-            bestLoad = load
-          }
-        }
-        return best
-      })
+      return placeGreedy(ctx, settings, tightestFitChoice, undefined, byFit)
     },
   }
 }

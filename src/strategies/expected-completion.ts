@@ -41,6 +41,8 @@ export interface ExpectedCompletionModel {
   completionMs(agent: AgentSnapshot, task: PendingTask): number
   /** Tasks the agent holds (in flight plus queued), including work added in this call. */
   occupancy(agentId: string): number
+  /** occupancy / capacity of one of `agents` (no look-up by id). */
+  loadOf(agent: AgentSnapshot): number
   /** Whether the context lists the agent as draining (see PlacementContext.draining). */
   draining(agentId: string): boolean
   /** Record work given to (positive) or taken from (negative) an agent within this call. */
@@ -86,7 +88,12 @@ export function createExpectedCompletion(
 ): ExpectedCompletionModel {
   const { snapshot } = ctx
   const agents = snapshot.agents.filter(isLive)
-  const byId = new Map(snapshot.agents.map((agent) => [agent.agentId, agent]))
+  // Built on the first look-up by id: a call that reaches agents through `agents` and `capable` (a greedy placement
+  // with a ranking) need not hash every id of a large fleet.
+  let byIdMap: Map<string, AgentSnapshot> | null = null
+  const byId = {
+    get: (agentId: string) => (byIdMap ??= new Map(snapshot.agents.map((a) => [a.agentId, a]))).get(agentId),
+  }
 
   const fleetKindMs = new Map<string, number>()
   let fleetSum = 0
@@ -217,11 +224,11 @@ export function createExpectedCompletion(
 
   // Each agent's work as the call began, computed on first use; this call's additions apart.
   const initialWork = new Map<string, number>()
-  const initialWorkOf = (agentId: string): number => {
+  const initialWorkOf = (agentId: string, known?: AgentSnapshot): number => {
     let work = initialWork.get(agentId)
     if (work !== undefined) return work
     work = 0
-    const agent = byId.get(agentId)
+    const agent = known ?? byId.get(agentId)
     if (agent) {
       const queuedTasks = ctx.queuedAt.get(agentId) ?? []
       for (const task of queuedTasks) work += serviceMs(agent, task)
@@ -238,17 +245,18 @@ export function createExpectedCompletion(
   // Tasks each agent holds (in flight plus queued, listed or only counted), this call's placements included:
   // strategies ask for every candidate of every task, so it is one lookup once known.
   const held = new Map<string, number>()
-  const occupancy = (agentId: string): number => {
+  const occupancy = (agentId: string, known?: AgentSnapshot): number => {
     let count = held.get(agentId)
     if (count !== undefined) return count
-    const agent = byId.get(agentId)
+    const agent = known ?? byId.get(agentId)
     const listed = ctx.queuedAt.get(agentId)?.length ?? 0
     count = agent ? agent.inFlight + Math.max(agent.queued, listed) : listed
     held.set(agentId, count)
     return count
   }
   const addedWork = new Map<string, number>()
-  const backlogMs = (agentId: string) => Math.max(0, initialWorkOf(agentId) + (addedWork.get(agentId) ?? 0))
+  const backlogMs = (agentId: string, known?: AgentSnapshot) =>
+    Math.max(0, initialWorkOf(agentId, known) + (addedWork.get(agentId) ?? 0))
 
   const capableBySignature = new Map<string, AgentSnapshot[]>()
   const signatureOf = (task: PendingTask) =>
@@ -279,7 +287,7 @@ export function createExpectedCompletion(
         let n = 0
         for (let i = 0; i < list.length; i += step, n++) {
           const agent = list[i]
-          waitMs += initialWorkOf(agent.agentId) / Math.max(1, agent.capacity)
+          waitMs += initialWorkOf(agent.agentId, agent) / Math.max(1, agent.capacity)
           if (withEstimate) ratio += estimateRatio(agent, task.kind)
           else service += serviceMs(agent, task)
         }
@@ -299,11 +307,12 @@ export function createExpectedCompletion(
     serviceMs,
     remainingMs,
     measured: (agent) => agent.tasksCompleted > 0 || ownRatio(agent) !== null,
-    backlogMs,
+    backlogMs: (agentId) => backlogMs(agentId),
     completionMs(agent, task) {
-      return backlogMs(agent.agentId) / Math.max(1, agent.capacity) + serviceMs(agent, task)
+      return backlogMs(agent.agentId, agent) / Math.max(1, agent.capacity) + serviceMs(agent, task)
     },
-    occupancy,
+    occupancy: (agentId) => occupancy(agentId),
+    loadOf: (agent) => occupancy(agent.agentId, agent) / Math.max(1, agent.capacity),
     draining: (agentId) => ctx.draining?.has(agentId) ?? false,
     addWork(agentId, ms, tasks) {
       addedWork.set(agentId, (addedWork.get(agentId) ?? 0) + ms)

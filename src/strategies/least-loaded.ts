@@ -1,7 +1,35 @@
+import type { AgentSnapshot } from '../model/snapshot.js'
 import type { Strategy } from '../model/strategy.js'
 import { parseConfig } from '../model/validate.js'
 import { type StrategyOptionsInput, strategyOptionsSchema } from './config.js'
-import { placeGreedy } from './place-greedy.js'
+import type { ExpectedCompletionModel } from './expected-completion.js'
+import { type ChooseAgent, placeGreedy, type Ranking } from './place-greedy.js'
+
+const loadOf = (agent: AgentSnapshot, model: ExpectedCompletionModel) => model.loadOf(agent)
+
+/** The scan: lowest load, then the larger capacity, then the lower agent id. */
+export const leastLoadedChoice: ChooseAgent = (_task, candidates, model) => {
+  let best = candidates[0]
+  let bestLoad = Number.POSITIVE_INFINITY
+  for (const agent of candidates) {
+    const load = loadOf(agent, model)
+    if (
+      load < bestLoad ||
+      (load === bestLoad &&
+        (agent.capacity > best.capacity || (agent.capacity === best.capacity && agent.agentId < best.agentId)))
+    ) {
+      best = agent
+      bestLoad = load
+    }
+  }
+  return best
+}
+
+/** The same order as a rank, for the heap: a task's kind and size do not matter, only its requirements. */
+export const byLoad: Ranking = {
+  group: () => '',
+  rank: (agent, _task, model) => [loadOf(agent, model), -agent.capacity, agent.agentId],
+}
 
 /**
  * Least-loaded: each task to the capable agent with the lowest load, (in flight + queued) / capacity, counting
@@ -12,22 +40,7 @@ export function leastLoaded(options?: StrategyOptionsInput): Strategy {
   return {
     name: 'least-loaded',
     place(ctx) {
-      return placeGreedy(ctx, settings, (_task, candidates, model) => {
-        let best = candidates[0]
-        let bestLoad = Number.POSITIVE_INFINITY
-        for (const agent of candidates) {
-          const load = model.occupancy(agent.agentId) / Math.max(1, agent.capacity)
-          if (
-            load < bestLoad ||
-            (load === bestLoad &&
-              (agent.capacity > best.capacity || (agent.capacity === best.capacity && agent.agentId < best.agentId)))
-          ) {
-            best = agent
-            bestLoad = load
-          }
-        }
-        return best
-      })
+      return placeGreedy(ctx, settings, leastLoadedChoice, undefined, byLoad)
     },
   }
 }

@@ -11,7 +11,7 @@ import {
   placementGainMs,
   placementOrder,
 } from './expected-completion.js'
-import { earliestCompletion } from './performance-based.js'
+import { byCompletion, earliestCompletion } from './performance-based.js'
 import { placeGreedy, roomOf } from './place-greedy.js'
 
 /** Cost-matrix cells per solve at most (512 KB of Float64): fewer positions per agent, then fewer rows per call. */
@@ -134,7 +134,7 @@ export function placeOptimal(ctx: PlacementContext, settings: StrategyOptions): 
 
   const result = solveAssignment(costs, nRows, nCols, { capacities: Uint32Array.from(capacities) })
   // The rows are feasible by construction; should the solver still say no, place greedily rather than not at all.
-  if (!result.feasible) return placeGreedy(ctx, settings, earliestCompletion)
+  if (!result.feasible) return placeGreedy(ctx, settings, earliestCompletion, undefined, byCompletion)
 
   // Realise the optimum: each agent runs its tasks shortest-first, its k slots each starting at backlog / k.
   const perAgent = new Map<string, Array<{ task: PendingTask; serviceMs: number }>>()
@@ -176,7 +176,7 @@ export function placeOptimal(ctx: PlacementContext, settings: StrategyOptions): 
     for (const p of placed) model.addWork(p.reassignment.toAgentId, p.serviceMs, 1)
     const taken = new Set(out.map((r) => r.taskId))
     const rest = { ...ctx, unassigned: ctx.unassigned.filter((t) => !taken.has(t.taskId)) }
-    out.push(...placeGreedy(rest, settings, earliestCompletion, model))
+    out.push(...placeGreedy(rest, settings, earliestCompletion, model, byCompletion))
   }
   return out
 }

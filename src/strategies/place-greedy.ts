@@ -28,14 +28,32 @@ export function roomOf(agent: AgentSnapshot, model: ExpectedCompletionModel, opt
 }
 
 /**
+ * How a greedy strategy ranks its candidates, so a task need not scan the fleet: candidates rank the same way for
+ * every task of a group, and a placement changes the rank of the agent it went to only, never lowering it. Then the
+ * first lowest candidate is the top of a heap per group, kept up to date lazily.
+ */
+export interface Ranking {
+  /** The group of tasks whose candidates rank alike (within one set of requirements), or null to scan with `choose`. */
+  group(task: PendingTask): string | null
+  /**
+   * The agent's rank for the task (lower first, compared element by element, NaN as +Infinity). `choose` must pick
+   * the first lowest of its candidates by it: the heap breaks ties by candidate order as a scan does.
+   */
+  rank(agent: AgentSnapshot, task: PendingTask, model: ExpectedCompletionModel): ReadonlyArray<number | string>
+}
+
+/**
  * The loop every greedy strategy shares: tasks in placement order (priority, then age), each to the agent `choose`
- * picks among those that can run it and have room. A task no agent can take now stays unassigned.
+ * picks among those that can run it and have room. A task no agent can take now stays unassigned. With a
+ * `ranking`, tasks of a ranked group take the top of a heap instead: O(log n) a task rather than a scan of n agents
+ * (on 10,000 agents, a scan for each of 100 tasks cost 80-140 ms a tick).
  */
 export function placeGreedy(
   ctx: PlacementContext,
   options: StrategyOptions,
   choose: ChooseAgent,
   model: ExpectedCompletionModel = createExpectedCompletion(ctx, options.priorServiceMs),
+  ranking?: Ranking,
 ): Reassignment[] {
   const placements: Reassignment[] = []
   let room = 0
@@ -44,16 +62,51 @@ export function placeGreedy(
   // tasks with that set are skipped without scanning the fleet again.
   const full = new Set<readonly AgentSnapshot[]>()
   const bounded = options.maxQueuedPerSlot !== null || (ctx.draining?.size ?? 0) > 0
+  const hasRoom = (agent: AgentSnapshot) => !bounded || roomOf(agent, model, options) > 0
+  const heaps = new Map<readonly AgentSnapshot[], Map<string, RankHeap>>()
+  // Placements so far per agent: a heap entry made before the last of them is stale.
+  const placedOn = new Map<AgentSnapshot, number>()
+  const entry = (agent: AgentSnapshot, index: number, task: PendingTask): RankEntry => ({
+    agent,
+    index,
+    rank: (ranking as Ranking).rank(agent, task, model),
+    version: placedOn.get(agent) ?? 0,
+  })
+  const top = (task: PendingTask, capable: readonly AgentSnapshot[], group: string): AgentSnapshot | null => {
+    let byGroup = heaps.get(capable)
+    if (!byGroup) heaps.set(capable, (byGroup = new Map()))
+    let heap = byGroup.get(group)
+    if (!heap) {
+      const entries: RankEntry[] = []
+      for (let i = 0; i < capable.length; i++) if (hasRoom(capable[i])) entries.push(entry(capable[i], i, task))
+      heap = new RankHeap(entries)
+      byGroup.set(group, heap)
+    }
+    for (let best = heap.peek(); best !== undefined; best = heap.peek()) {
+      if (!hasRoom(best.agent)) heap.pop()
+      else if (best.version !== (placedOn.get(best.agent) ?? 0)) {
+        // Placed on since it was ranked: its rank can only have risen, so it goes back in at the new one.
+        heap.pop()
+        heap.push(entry(best.agent, best.index, task))
+      } else return best.agent
+    }
+    return null
+  }
   for (const task of placementOrder(ctx.unassigned)) {
     if (room === 0) break
     const capable = model.capable(task)
     if (full.has(capable)) continue
-    const candidates = bounded ? capable.filter((agent) => roomOf(agent, model, options) > 0) : capable
-    if (candidates.length === 0) {
+    const group = ranking ? ranking.group(task) : null
+    let agent: AgentSnapshot | null
+    if (group !== null) agent = top(task, capable, group)
+    else {
+      const candidates = bounded ? capable.filter(hasRoom) : capable
+      agent = candidates.length > 0 ? choose(task, candidates, model) : null
+    }
+    if (agent === null) {
       full.add(capable)
       continue
     }
-    const agent = choose(task, candidates, model)
     const completionMs = model.completionMs(agent, task)
     placements.push({
       taskId: task.taskId,
@@ -63,7 +116,79 @@ export function placeGreedy(
       at: ctx.now,
     })
     model.addWork(agent.agentId, model.serviceMs(agent, task), 1)
+    placedOn.set(agent, (placedOn.get(agent) ?? 0) + 1)
     room--
   }
   return placements
+}
+
+interface RankEntry {
+  agent: AgentSnapshot
+  /** Place among the candidates: ties go to the earlier, as in a scan. */
+  index: number
+  rank: ReadonlyArray<number | string>
+  /** placedOn for the agent when the rank was taken. */
+  version: number
+}
+
+/** Lower first: rank element by element (NaN as +Infinity), then candidate order. */
+function before(a: RankEntry, b: RankEntry): boolean {
+  for (let i = 0; i < a.rank.length; i++) {
+    let x = a.rank[i]
+    let y = b.rank[i]
+    if (x === y) continue
+    if (typeof x === 'number' && Number.isNaN(x)) x = Number.POSITIVE_INFINITY
+    if (typeof y === 'number' && Number.isNaN(y)) y = Number.POSITIVE_INFINITY
+    if (x < y) return true
+    if (y < x) return false
+  }
+  return a.index < b.index
+}
+
+/** A binary min-heap of rank entries, made from all of them at once (linear time). */
+class RankHeap {
+  constructor(private readonly items: RankEntry[]) {
+    for (let i = (items.length >> 1) - 1; i >= 0; i--) this.down(i)
+  }
+
+  peek(): RankEntry | undefined {
+    return this.items[0]
+  }
+
+  push(item: RankEntry): void {
+    const items = this.items
+    let i = items.push(item) - 1
+    while (i > 0) {
+      const parent = (i - 1) >> 1
+      if (!before(items[i], items[parent])) break
+      ;[items[i], items[parent]] = [items[parent], items[i]]
+      i = parent
+    }
+  }
+
+  pop(): RankEntry {
+    const items = this.items
+    const top = items[0]
+    const last = items.pop() as RankEntry
+    if (items.length > 0) {
+      items[0] = last
+      this.down(0)
+    }
+    return top
+  }
+
+  private down(from: number): void {
+    const items = this.items
+    let i = from
+    for (;;) {
+      const l = 2 * i + 1
+      const r = l + 1
+      let m = i
+      if (l < items.length && before(items[l], items[m])) m = l
+      if (r < items.length && before(items[r], items[m])) m = r
+      if (m === i) return
+      ;[items[i], items[m]] = [items[m], items[i]]
+      i = m
+    }
+  }
 }
