@@ -1,10 +1,11 @@
 /**
  * `npm run bench -- pipeline [--json] [--tasks N] [--soak [N]]`: the monitor end to end. Prebuilt task events
  * (queued, assigned, started, completed) over 1000 agents flow from an Observable through validation, ingest, the
- * WASM kernels, event-time ticks (snapshot, analysis, strategy, rebalancer) to the final snapshot. The peer is
- * prom-client, the usual way a Node service measures latency, fed the same completions as a Summary and a
- * Histogram with an agent label. Then the time of one tick with 10,000 agents. `--soak` runs only a long run of a
- * busy 10,000-agent fleet instead (see `soak`).
+ * WASM kernels, event-time ticks (snapshot, analysis, rebalancer; the host assigns every task itself, so the
+ * strategy has nothing to place) to the final snapshot. The peer is prom-client, the usual way a Node service
+ * measures latency, fed the same completions as a Summary and a Histogram with an agent label; ours and each peer
+ * are the best of three after a warm-up. Then the time of one tick with 10,000 agents, one row of which places
+ * waiting tasks. `--soak` runs only a long run of a busy 10,000-agent fleet instead (see `soak`).
  */
 import v8 from 'node:v8'
 import { runInNewContext } from 'node:vm'
@@ -107,8 +108,10 @@ function promClientRun(events: SwarmEvent[], kind: 'summary' | 'histogram'): num
 
 /**
  * A fleet of `agents` agents on a monitor ticking once a second of event time: before each of `ticks` ticks, `share`
- * of them complete a task. `each` gets the tick's index and the time of the event that crossed the boundary.
- * Returns the session, still open, for the caller to read and dispose.
+ * of them complete a task, and `waiting` new tasks are queued for the strategy to place at the tick (the host
+ * takes each placement: the task is assigned, runs and completes in the next round). `each` gets the tick's index
+ * and the time of the event that crossed the boundary. Returns the session, still open, for the caller to read and
+ * dispose.
  */
 function runFleet(
   agents: number,
@@ -116,11 +119,14 @@ function runFleet(
   ticks: number,
   each: (i: number, ms: number) => void,
   config: SwarmMonitorConfigInput = {},
+  waiting = 0,
 ) {
   const events$ = new Subject<SwarmEvent>()
   const session = createSwarmMonitor({ capacity: agents, tickMs: 1000, ...config }).connect(events$, {
     start: 'immediate',
   })
+  const placed: Array<{ taskId: string; agentId: string }> = []
+  session.reassignments$.subscribe((r) => placed.push({ taskId: r.taskId, agentId: r.toAgentId }))
   let ts = t0
   for (let a = 0; a < agents; a++) events$.next({ type: 'agent:joined', ts, agentId: `agent-${a}`, capacity: 2 })
   let task = 0
@@ -143,6 +149,13 @@ function runFleet(
     // New samples for `share` of the agents since the last tick (started at it, done within half a second), then
     // time the event that crosses the next boundary: one tick a round.
     feed(1, share, i)
+    // The host takes last tick's placements (they run and complete this round), and new tasks wait for this one.
+    for (const { taskId, agentId } of placed.splice(0)) {
+      events$.next({ type: 'task:assigned', ts, taskId, agentId })
+      events$.next({ type: 'task:started', ts, taskId, agentId })
+      events$.next({ type: 'task:completed', ts: ts + 1 + Math.floor(random() * 500), taskId, agentId })
+    }
+    for (let w = 0; w < waiting; w++) events$.next({ type: 'task:queued', ts, taskId: `w${task++}` })
     ts = Math.ceil((ts + 1000) / 1000) * 1000
     const t = performance.now()
     events$.next({ type: 'queue:depth', ts, depth: 0 })
@@ -168,11 +181,18 @@ const tickTimed = 30
  * the window fills, nothing expires and the history is short. The 30 ticks include three where the sub-windows
  * rotate; the mean carries those and the garbage collection of the retained snapshots.
  */
-function tickMs(agents: number, share: number): { medianMs: number; meanMs: number; minMs: number } {
+function tickMs(agents: number, share: number, waiting = 0): { medianMs: number; meanMs: number; minMs: number } {
   const times: number[] = []
-  runFleet(agents, share, tickWarmUp + tickTimed, (i, ms) => {
-    if (i >= tickWarmUp) times.push(ms)
-  }).dispose()
+  runFleet(
+    agents,
+    share,
+    tickWarmUp + tickTimed,
+    (i, ms) => {
+      if (i >= tickWarmUp) times.push(ms)
+    },
+    {},
+    waiting,
+  ).dispose()
   return stats(times)
 }
 
@@ -292,14 +312,21 @@ export const pipeline: Benchmark = {
     }
     const events = runs[0].events
     const completions = events.filter((e) => e.type === 'task:completed').length
-    promClientRun(events.slice(0, 100_000), 'summary')
-    const summaryMs = promClientRun(events, 'summary')
-    const histogramMs = promClientRun(events, 'histogram')
+    // The peer as ours: warmed up on a slice, then the best of three.
+    const peerMs = (kind: 'summary' | 'histogram') => {
+      promClientRun(events.slice(0, 100_000), kind)
+      let best = Number.POSITIVE_INFINITY
+      for (let i = 0; i < 3; i++) best = Math.min(best, promClientRun(events, kind))
+      return best
+    }
+    const summaryMs = peerMs('summary')
+    const histogramMs = peerMs('histogram')
     const ticks = [
       { agents: 1000, newSamples: '100%', ...tickMs(1000, 1) },
       { agents: 10_000, newSamples: '100%', ...tickMs(10_000, 1) },
       { agents: 10_000, newSamples: '10%', ...tickMs(10_000, 0.1) },
       { agents: 10_000, newSamples: '1%', ...tickMs(10_000, 0.01) },
+      { agents: 10_000, newSamples: '1%, 100 tasks placed', ...tickMs(10_000, 0.01, 100) },
       { agents: 10_000, newSamples: 'floor: entries only', ...allocationFloorMs(10_000) },
     ]
 
@@ -339,18 +366,19 @@ export const pipeline: Benchmark = {
       eventsPerSecVsGoal: eventsPerSec / 1_000_000,
       tick10kVsGoal: ticks[1].medianMs / 10,
       tick10kOnePercentVsGoal: ticks[3].medianMs / 10,
-      entriesFloorVsGoal: ticks[4].medianMs / 10,
+      tick10kPlacingVsGoal: ticks[4].medianMs / 10,
+      entriesFloorVsGoal: ticks[5].medianMs / 10,
     }
     if (!json) {
       process.stdout.write(
-        `pipeline: ${tasks.toLocaleString('en-US')} tasks (4 events each), 1000 agents, best of 3\n\n`,
+        `pipeline: ${tasks.toLocaleString('en-US')} tasks (4 events each), 1000 agents; ours and each peer the best of 3 after a warm-up\n\n`,
       )
       process.stdout.write(table(results))
       process.stdout.write(
-        `\none tick (snapshot, analysis, placement, rebalancer) with the given share of agents having new samples:\n\n${table(ticks)}`,
+        `\none tick (snapshot, analysis, rebalancer; the strategy when tasks wait) with the given share of agents having new samples:\n\n${table(ticks)}`,
       )
       process.stdout.write(
-        `\nratios: completions/s ${ratios.completionsVsPromSummary.toFixed(1)}x prom-client Summary, ${ratios.completionsVsPromHistogram.toFixed(1)}x Histogram; events/s ${ratios.eventsPerSecVsGoal.toFixed(2)}x the 1M/s goal; 10k-agent tick (median) ${ratios.tick10kVsGoal.toFixed(2)}x the 10 ms budget with every agent having new samples, ${ratios.tick10kOnePercentVsGoal.toFixed(2)}x with 1%; building 10,000 plain entries alone ${ratios.entriesFloorVsGoal.toFixed(2)}x\n`,
+        `\nratios: completions/s ${ratios.completionsVsPromSummary.toFixed(1)}x prom-client Summary, ${ratios.completionsVsPromHistogram.toFixed(1)}x Histogram; events/s ${ratios.eventsPerSecVsGoal.toFixed(2)}x the 1M/s goal; 10k-agent tick (median) ${ratios.tick10kVsGoal.toFixed(2)}x the 10 ms budget with every agent having new samples, ${ratios.tick10kOnePercentVsGoal.toFixed(2)}x with 1%, ${ratios.tick10kPlacingVsGoal.toFixed(2)}x with 1% and 100 tasks placed; building 10,000 plain entries alone ${ratios.entriesFloorVsGoal.toFixed(2)}x\n`,
       )
     }
     return { machine: machine(), versions: versions(['rxjs', 'zod', 'prom-client']), results, ticks, ratios }
