@@ -266,7 +266,9 @@ describe('conservation through the monitor', () => {
   })
 
   it('conserves tasks when a busy agent sheds work to a newcomer and then leaves mid-task', () => {
-    // The host refuses the second answer; the first agent leaves while running.
+    // The host refuses the second answer; the first agent leaves while running. A bound high enough that every task
+    // waits at the first agent, so the newcomer gets work by moves (under a bound of 2, placements fill the
+    // newcomer at once and, counted against the bound, leave nothing to move).
     const batch = (): Step => ({
       join: null,
       leave: null,
@@ -281,7 +283,7 @@ describe('conservation through the monitor', () => {
     })
     const { violations, reassignments, tasks } = runScenario({
       strategy: 'round-robin',
-      maxQueuedPerSlot: 2,
+      maxQueuedPerSlot: 20,
       bindAheadMs: null,
       placeEveryMs: null,
       refusals: [false, true],

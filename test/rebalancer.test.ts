@@ -261,14 +261,32 @@ describe('evacuation against the host and the strategies', () => {
     expect(createRebalancer({ imbalanceThreshold: 100 }).rebalance(ctx)).toHaveLength(5)
   })
 
-  it('lists the failing and slow agents it empties as draining, through ticks with nothing queued', () => {
+  it('names the failing and slow agents it would empty from the snapshot alone, queued work or not', () => {
     const rebalancer = createRebalancer({ imbalanceThreshold: 100 })
-    const ctx = (queued: PendingTask[]) =>
-      context({ agents: [bad, { id: 'good', meanMs: 100 }], queued: { bad: queued }, now: 1000 })
-    rebalancer.rebalance(ctx(tasks(1, 'q', { assignedAt: 100 })))
-    expect([...rebalancer.draining]).toEqual(['bad'])
-    rebalancer.rebalance(ctx([]))
-    expect([...rebalancer.draining]).toEqual(['bad'])
+    const ctx = context({
+      agents: [
+        bad,
+        { id: 'slow', kinds: { build: { meanMs: 5000, completed: 20 } }, meanMs: 5000, completed: 20 },
+        { id: 'b', kinds: { build: 100 }, meanMs: 100, completed: 10 },
+        { id: 'c', kinds: { build: 120 }, meanMs: 120, completed: 10 },
+      ],
+      now: 1000,
+    })
+    expect([...rebalancer.drainingFor(ctx.snapshot)]).toEqual(['bad', 'slow'])
+    expect(rebalancer.drainingFor(ctx.snapshot)).toBe(rebalancer.drainingFor(ctx.snapshot))
+  })
+
+  it('does not offer a task again, within the cooldown, to any agent that did not take it', () => {
+    const rebalancer = createRebalancer({ imbalanceThreshold: 100, cooldownMs: 60_000 })
+    const at = (now: number) =>
+      context({
+        agents: [bad, { id: 'x', meanMs: 100 }, { id: 'y', meanMs: 100 }],
+        queued: { bad: [task('t1', { assignedAt: 100 })] },
+        now,
+      })
+    // The host refuses every move: t1 stays queued at bad.
+    const offers = [1000, 2000, 3000, 4000].flatMap((now) => rebalancer.rebalance(at(now)).map((m) => m.toAgentId))
+    expect(offers).toEqual(['x', 'y'])
   })
 })
 
@@ -325,6 +343,82 @@ describe('evacuation in the monitor', () => {
     // Every task is placed or moved once at most.
     expect(new Set(moves).size).toBe(moves.length)
     expect(Math.max(...held)).toBeLessThanOrEqual(2)
+  })
+})
+
+describe("evacuation against this tick's placements", () => {
+  /** bad has failed ten tasks and good completed ten; `busy` run one more each; then `extra` events. */
+  function fleet(
+    config: Parameters<typeof createSwarmMonitor>[0],
+    busy: string[],
+    extra: (send: (e: SwarmEvent) => void) => void,
+  ) {
+    const events = new Subject<SwarmEvent>()
+    let now = 0
+    const adapter = fromObservable(events, (r) => {
+      events.next({ type: 'reassignment:applied', ts: now, taskId: r.taskId, toAgentId: r.toAgentId })
+      events.next({ type: 'task:assigned', ts: now, taskId: r.taskId, agentId: r.toAgentId })
+    })
+    const session = createSwarmMonitor({ tickMs: 1000, idleTicks: false, strategy: 'least-loaded', ...config }).attach(
+      adapter,
+      { start: 'immediate' },
+    )
+    const moves: string[] = []
+    session.reassignments$.subscribe((r) => moves.push(`${r.reason}:${r.taskId}->${r.toAgentId}`))
+    const held: number[] = []
+    session.snapshots$.subscribe((s) => {
+      const good = s.agents.find((a) => a.agentId === 'good')
+      if (good) held.push(good.inFlight + good.queued)
+    })
+    const send = (e: SwarmEvent) => {
+      now = e.ts
+      events.next(e)
+    }
+    send({ type: 'agent:joined', ts: 0, agentId: 'bad' })
+    send({ type: 'agent:joined', ts: 0, agentId: 'good' })
+    for (let i = 0; i < 10; i++) {
+      for (const [agentId, type] of [
+        ['bad', 'task:failed'],
+        ['good', 'task:completed'],
+      ] as const) {
+        const taskId = `${agentId}-h${i}`
+        send({ type: 'task:queued', ts: 10 + i, taskId })
+        send({ type: 'task:assigned', ts: 10 + i, taskId, agentId })
+        send({ type: 'task:started', ts: 10 + i, taskId, agentId })
+        send({ type, ts: 20 + i, taskId, agentId })
+      }
+    }
+    for (const agentId of busy) {
+      send({ type: 'task:queued', ts: 100, taskId: `${agentId}-run` })
+      send({ type: 'task:assigned', ts: 100, taskId: `${agentId}-run`, agentId })
+      send({ type: 'task:started', ts: 100, taskId: `${agentId}-run`, agentId })
+    }
+    extra(send)
+    session.dispose()
+    return { moves, held }
+  }
+
+  it('counts what the strategy placed this tick against the receiver bound', () => {
+    const { moves, held } = fleet({ strategyOptions: { maxQueuedPerSlot: 0 } }, ['bad'], (send) => {
+      send({ type: 'task:queued', ts: 100, taskId: 'bad-q' })
+      send({ type: 'task:assigned', ts: 100, taskId: 'bad-q', agentId: 'bad' })
+      send({ type: 'task:queued', ts: 200, taskId: 'u' })
+      for (let ts = 1000; ts <= 3000; ts += 1000) send({ type: 'queue:depth', ts, depth: 0 })
+    })
+    // good (capacity 1, idle) has room for one task: the waiting one, placed first, fills it; the evacuation waits.
+    expect(Math.max(...held)).toBeLessThanOrEqual(1)
+    expect(moves.filter((m) => m.endsWith('->good')).length).toBeLessThanOrEqual(1)
+  })
+
+  it('queues nothing at a failing agent from the first tick that places, so no task is moved twice', () => {
+    const { moves } = fleet({}, ['bad', 'good'], (send) => {
+      for (let i = 0; i < 4; i++) send({ type: 'task:queued', ts: 200, taskId: `q${i}` })
+      for (let ts = 1000; ts <= 3000; ts += 1000) send({ type: 'queue:depth', ts, depth: 0 })
+    })
+    const ids = moves.map((m) => m.split(':')[1].split('->')[0])
+    expect(moves.length).toBe(4)
+    expect(new Set(ids).size).toBe(ids.length)
+    expect(moves.every((m) => m.endsWith('->good'))).toBe(true)
   })
 })
 

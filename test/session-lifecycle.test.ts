@@ -130,6 +130,8 @@ describe('arguments checked where the caller can catch them', () => {
       /capacity x kindCapacity is 1024000000 cells/,
     )
     expect(() => createSwarmMonitor({ tickMs: 2 ** 31 })).toThrow(/tickMs/)
+    // Without idle ticks, tickMs is event time only: any length will do.
+    expect(() => createSwarmMonitor({ tickMs: 2 ** 31, idleTicks: false })).not.toThrow()
     expect(() => createSwarmMonitor({ resources: { sampleEveryMs: 2 ** 31 } })).toThrow(/sampleEveryMs/)
   })
 })

@@ -21,7 +21,7 @@ export const maxScoringCells = 2 ** 24
 export const swarmMonitorConfigSchema = z
   .object({
     /** Snapshot interval in event time. */
-    tickMs: positiveMs.max(maxTimerMs).default(1000),
+    tickMs: positiveMs.default(1000),
     /**
      * While the host sends nothing for a whole tickMs of wall time, tick anyway (event time moves on by one tick),
      * so waiting tasks are placed and figures age. Never for an adapter whose events carry recorded time
@@ -104,6 +104,10 @@ export const swarmMonitorConfigSchema = z
       .prefault({}),
   })
   .strict()
+  .refine((c) => !c.idleTicks || c.tickMs <= maxTimerMs, {
+    path: ['tickMs'],
+    error: `with idleTicks, tickMs is also a wall-time timer, which Node cannot set beyond ${maxTimerMs} ms: lower tickMs or set idleTicks: false`,
+  })
   .refine((c) => c.capacity * c.kindCapacity <= maxScoringCells, {
     path: ['capacity'],
     error: (issue) => {

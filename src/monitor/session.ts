@@ -23,7 +23,7 @@ export interface SessionParts {
   config: SwarmMonitorConfig
   strategy: Strategy
   resolveStrategy: (nameOrStrategy: string | Strategy) => Strategy
-  rebalancer: (Pick<Rebalancer, 'rebalance'> & Partial<Pick<Rebalancer, 'draining'>>) | null
+  rebalancer: (Pick<Rebalancer, 'rebalance'> & Partial<Pick<Rebalancer, 'drainingFor'>>) | null
   analysis: Analysis | null
   /** The resource sampler: readings (or failed readings) on wall time; it never ends the session. */
   resourceReadings: Observable<EventOf<'host:resources'> | SwarmError> | null
@@ -357,15 +357,7 @@ export class MonitorSession implements SwarmSession {
     const unassigned: PendingTask[] = []
     for (const task of state.unassigned)
       if (rebalance || !this.refusedSinceTick.has(task.id)) unassigned.push(pendingOf(task))
-    const queuedAt = new Map<string, PendingTask[]>()
-    const queue = (task: TaskRecord) => {
-      if (task.agentId === null || task.moveTo !== null) return
-      let list = queuedAt.get(task.agentId)
-      if (!list) queuedAt.set(task.agentId, (list = []))
-      list.push(pendingOf(task))
-    }
-    for (const task of state.placing) queue(task)
-    for (const task of state.assigned) queue(task)
+    const queuedAt = this.queuedAt()
     // Built per agent on demand: a tick over thousands of agents pays only for the agents a strategy looks at.
     const running = new Map<string, RunningTask[]>()
     const runningAt = (agentId: string): readonly RunningTask[] => {
@@ -380,7 +372,10 @@ export class MonitorSession implements SwarmSession {
       ? this.nextTickAt
       : Math.min(this.nextTickAt, this.nextPlaceAt)
     const rebalancer = this.parts.rebalancer
-    const draining = rebalancer?.draining
+    // The agents the rebalancer empties, known before the strategy places. From the last published snapshot (the
+    // rebalancer acts at ticks; a pass between ticks has a snapshot of its own), worked out once per snapshot.
+    const draining =
+      unassigned.length > 0 && rebalancer?.drainingFor ? this.drainOf(rebalancer, this.latest ?? snapshot) : noDraining
     const ctx: PlacementContext = {
       snapshot,
       unassigned,
@@ -388,10 +383,42 @@ export class MonitorSession implements SwarmSession {
       runningAt,
       now,
       nextPlacementAt,
-      ...(draining && draining.size > 0 ? { draining } : {}),
+      ...(draining.size > 0 ? { draining } : {}),
     }
+    const placed = this.reassignmentsEmitted
     if (unassigned.length > 0) this.runPlacement('strategy', () => this.strategy.place(ctx), now)
-    if (rebalance && rebalancer) this.runPlacement('rebalancer', () => rebalancer.rebalance(ctx), now)
+    if (!rebalance || !rebalancer || this.closing) return
+    // Under a maxQueuedPerSlot bound, what the strategy just placed counts against it: the rebalancer gets the
+    // queues as they are now. Unbounded, it plans on the queues the tick began with, as the strategy did (giving it
+    // the new placements there too changed the simulator's efficiency both ways, by up to -0.11 on failure; see
+    // README, Strategies).
+    const bounded = this.config.strategyOptions.maxQueuedPerSlot !== null
+    const after = bounded && this.reassignmentsEmitted !== placed ? { ...ctx, queuedAt: this.queuedAt() } : ctx
+    this.runPlacement('rebalancer', () => rebalancer.rebalance(after), now)
+  }
+
+  /** The agents the rebalancer would empty on this snapshot; none if asking fails (reported). */
+  private drainOf(rebalancer: NonNullable<SessionParts['rebalancer']>, snapshot: SwarmSnapshot): ReadonlySet<string> {
+    try {
+      return rebalancer.drainingFor?.(snapshot) ?? noDraining
+    } catch (error) {
+      this.report({ code: errorCodes.plugin, message: `rebalancer failed: ${describe(error)}`, source: 'rebalancer' })
+      return noDraining
+    }
+  }
+
+  /** Tasks bound to each agent and not started, placements the host has not confirmed included; not those moving. */
+  private queuedAt(): Map<string, PendingTask[]> {
+    const queuedAt = new Map<string, PendingTask[]>()
+    const queue = (task: TaskRecord) => {
+      if (task.agentId === null || task.moveTo !== null) return
+      let list = queuedAt.get(task.agentId)
+      if (!list) queuedAt.set(task.agentId, (list = []))
+      list.push(pendingOf(task))
+    }
+    for (const task of this.ingest.state.placing) queue(task)
+    for (const task of this.ingest.state.assigned) queue(task)
+    return queuedAt
   }
 
   private runPlacement(source: string, decide: () => Reassignment[], now: number): void {
@@ -546,6 +573,8 @@ export class MonitorSession implements SwarmSession {
     this.errorSubject.complete()
   }
 }
+
+const noDraining: ReadonlySet<string> = new Set()
 
 /** What a plug-in's placement decision must at least carry to be acted on. */
 function isDecision(value: unknown): value is Reassignment {

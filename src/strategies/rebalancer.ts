@@ -1,5 +1,5 @@
 import type { Reassignment } from '../model/reassignment.js'
-import type { AgentSnapshot } from '../model/snapshot.js'
+import type { AgentSnapshot, SwarmSnapshot } from '../model/snapshot.js'
 import type { PendingTask, PlacementContext } from '../model/strategy.js'
 import { parseConfig } from '../model/validate.js'
 import { type RebalancerConfig, type RebalancerConfigInput, rebalancerConfigSchema } from './config.js'
@@ -40,13 +40,14 @@ export interface Rebalancer {
   rebalance(ctx: PlacementContext): Reassignment[]
   /** The workload analysis alone (no moves, no state change). */
   analyse(ctx: PlacementContext): WorkloadAnalysis
-  /** The analysis made by the last `rebalance` call; null when that call found no queued task to move. */
+  /** The analysis made by the last `rebalance` call; null when that call found no queued task it could move. */
   readonly lastAnalysis: WorkloadAnalysis | null
   /**
-   * The live agents the last analysis evacuated (failing or slow), kept through ticks with nothing queued: the
-   * monitor hands them to the strategy as `draining`, so it does not queue work there only for this to move it.
+   * The live agents it would empty on this snapshot (failing, or far slower than the fleet), from the snapshot alone
+   * and computed once per snapshot: the monitor hands them to the strategy as `draining` before it places, so it
+   * does not queue work there only for the rebalancer to move it at the next tick.
    */
-  readonly draining: ReadonlySet<string>
+  drainingFor(snapshot: SwarmSnapshot): ReadonlySet<string>
 }
 
 export interface RebalancerOptions {
@@ -58,6 +59,8 @@ interface MoveRecord {
   fromAgentId: string
   toAgentId: string
   at: number
+  /** Agents this task was offered to earlier from the same holder that did not take it (refused, or never answered). */
+  declinedBy: ReadonlySet<string>
 }
 
 function coefficientOfVariation(values: readonly number[]): number {
@@ -68,35 +71,40 @@ function coefficientOfVariation(values: readonly number[]): number {
   return Math.sqrt(variance) / mean
 }
 
+const noAgents: ReadonlySet<string> = new Set()
+
 /** Agents examined per rebalance move: the ones that take longest to drain give, the quickest to drain receive. */
 export const sourcesPerMove = 8
 export const targetsPerMove = 32
 
 /** Service-time means of the live fleet, sorted: per kind (agents that completed it) and overall. */
 export interface FleetServiceMeans {
-  byKind: Map<string, number[]>
-  overall: number[]
+  byKind: Map<string, Float64Array>
+  overall: Float64Array
 }
 
+/** One pass over the fleet, no array per agent; typed arrays sort numerically without a comparator. */
 export function fleetServiceMeans(agents: readonly AgentSnapshot[]): FleetServiceMeans {
-  const byKind = new Map<string, number[]>()
+  const lists = new Map<string, number[]>()
   const overall: number[] = []
   for (const agent of agents) {
-    for (const [kind, stats] of Object.entries(agent.byKind)) {
+    const byKind = agent.byKind
+    for (const kind in byKind) {
+      const stats = byKind[kind]
       if (stats.completed === 0 || stats.meanServiceMs === null) continue
-      let list = byKind.get(kind)
-      if (!list) byKind.set(kind, (list = []))
+      let list = lists.get(kind)
+      if (!list) lists.set(kind, (list = []))
       list.push(stats.meanServiceMs)
     }
     if (agent.serviceMs.mean !== null && agent.tasksCompleted > 0) overall.push(agent.serviceMs.mean)
   }
-  for (const list of byKind.values()) list.sort((a, b) => a - b)
-  overall.sort((a, b) => a - b)
-  return { byKind, overall }
+  const byKind = new Map<string, Float64Array>()
+  for (const [kind, list] of lists) byKind.set(kind, Float64Array.from(list).sort())
+  return { byKind, overall: Float64Array.from(overall).sort() }
 }
 
 /** Median of a sorted list with one occurrence of `own` left out (the agent itself, when it is in the list). */
-function medianWithout(sorted: readonly number[] | undefined, own: number): number | null {
+function medianWithout(sorted: Float64Array | undefined, own: number): number | null {
   if (!sorted || sorted.length === 0) return null
   let skip = -1
   let lo = 0
@@ -124,7 +132,9 @@ export function slownessOf(agent: AgentSnapshot, fleet: FleetServiceMeans, minSa
   let own = 0
   let reference = 0
   let samples = 0
-  for (const [kind, stats] of Object.entries(agent.byKind)) {
+  const byKind = agent.byKind
+  for (const kind in byKind) {
+    const stats = byKind[kind]
     if (stats.completed === 0 || stats.meanServiceMs === null) continue
     const ref = medianWithout(fleet.byKind.get(kind), stats.meanServiceMs)
     if (ref === null) continue
@@ -167,7 +177,37 @@ export function createRebalancer(config?: RebalancerConfigInput, options: Rebala
   const maxQueuedPerSlot = options.maxQueuedPerSlot ?? null
   const moves = new Map<string, MoveRecord>()
   let lastAnalysis: WorkloadAnalysis | null = null
-  let draining: ReadonlySet<string> = new Set()
+  // The failing and slow agents of the last snapshot asked about (the analysis and drainingFor share them).
+  let evacuationsFor: { snapshot: SwarmSnapshot; list: Evacuation[]; draining: ReadonlySet<string> } | null = null
+
+  /** The live agents to empty on this snapshot: failing, or far slower than the rest of the fleet. */
+  function evacuationsOf(snapshot: SwarmSnapshot): NonNullable<typeof evacuationsFor> {
+    if (evacuationsFor?.snapshot === snapshot) return evacuationsFor
+    const list: Evacuation[] = []
+    const { evacuation } = settings
+    if (evacuation.enabled) {
+      let fleet: FleetServiceMeans | undefined
+      for (const agent of snapshot.agents) {
+        if (agent.state === 'left') continue
+        const finished = agent.tasksCompleted + agent.tasksFailed
+        if (finished >= evacuation.minSamples && agent.successRate < evacuation.minSuccessRate) {
+          list.push({
+            agentId: agent.agentId,
+            cause: 'failing',
+            value: agent.successRate,
+            threshold: evacuation.minSuccessRate,
+          })
+          continue
+        }
+        fleet ??= fleetServiceMeans(snapshot.agents.filter((a) => a.state !== 'left'))
+        const slowness = slownessOf(agent, fleet, evacuation.minSamples)
+        if (slowness !== null && slowness > evacuation.slowFactor)
+          list.push({ agentId: agent.agentId, cause: 'slow', value: slowness, threshold: evacuation.slowFactor })
+      }
+    }
+    evacuationsFor = { snapshot, list, draining: new Set(list.map((e) => e.agentId)) }
+    return evacuationsFor
+  }
 
   function analyseWith(ctx: PlacementContext, model: ExpectedCompletionModel): WorkloadAnalysis {
     const loads: Record<string, number> = {}
@@ -186,29 +226,16 @@ export function createRebalancer(config?: RebalancerConfigInput, options: Rebala
     for (const agent of model.agents)
       drainMs[agent.agentId] = model.backlogMs(agent.agentId) / Math.max(1, agent.capacity)
     const drainImbalance = coefficientOfVariation(Object.values(drainMs))
+    // In snapshot order: departed agents still holding queued tasks, and the failing and slow live ones (listed in
+    // that order too).
     const evacuating: Evacuation[] = []
-    const { evacuation } = settings
-    let fleet: FleetServiceMeans | undefined
+    const live = evacuationsOf(ctx.snapshot).list
+    let next = 0
     for (const agent of ctx.snapshot.agents) {
       if (agent.state === 'left') {
         if ((ctx.queuedAt.get(agent.agentId)?.length ?? 0) > 0)
           evacuating.push({ agentId: agent.agentId, cause: 'left', value: 0, threshold: 0 })
-        continue
-      }
-      if (!evacuation.enabled) continue
-      const finished = agent.tasksCompleted + agent.tasksFailed
-      if (finished >= evacuation.minSamples && agent.successRate < evacuation.minSuccessRate) {
-        evacuating.push({
-          agentId: agent.agentId,
-          cause: 'failing',
-          value: agent.successRate,
-          threshold: evacuation.minSuccessRate,
-        })
-        continue
-      }
-      const slowness = slownessOf(agent, (fleet ??= fleetServiceMeans(model.agents)), evacuation.minSamples)
-      if (slowness !== null && slowness > evacuation.slowFactor)
-        evacuating.push({ agentId: agent.agentId, cause: 'slow', value: slowness, threshold: evacuation.slowFactor })
+      } else if (live[next]?.agentId === agent.agentId) evacuating.push(live[next++])
     }
     // Queued tasks of an agent the snapshot no longer lists have nowhere to run either.
     for (const [agentId, queue] of ctx.queuedAt)
@@ -245,8 +272,10 @@ export function createRebalancer(config?: RebalancerConfigInput, options: Rebala
     if (target.agentId === holder || !canRun(target, task)) return false
     const record = recentMove(task.taskId, now)
     if (!record) return true
-    return (
-      record.fromAgentId !== target.agentId && !(record.fromAgentId === holder && record.toAgentId === target.agentId)
+    if (record.fromAgentId === target.agentId) return false
+    return !(
+      record.fromAgentId === holder &&
+      (record.toAgentId === target.agentId || record.declinedBy.has(target.agentId))
     )
   }
 
@@ -261,11 +290,11 @@ export function createRebalancer(config?: RebalancerConfigInput, options: Rebala
   function rebalance(ctx: PlacementContext): Reassignment[] {
     const { now } = ctx
     for (const [taskId, record] of moves) if (now - record.at >= settings.cooldownMs) moves.delete(taskId)
-    // Only queued tasks ever move: with none anywhere there is nothing to decide, and a tick over thousands of
-    // agents should not pay for the workload model.
-    let queued = 0
-    for (const queue of ctx.queuedAt.values()) queued += queue.length
-    if (queued === 0) {
+    // Only queued tasks the host has confirmed ever move: with none anywhere there is nothing to decide, and a tick
+    // over thousands of agents should not pay for the workload model (placements still in flight do not count).
+    let movable = 0
+    for (const queue of ctx.queuedAt.values()) for (const task of queue) if (task.assignedAt !== null) movable++
+    if (movable === 0) {
       lastAnalysis = null
       return []
     }
@@ -273,7 +302,6 @@ export function createRebalancer(config?: RebalancerConfigInput, options: Rebala
     const model = createExpectedCompletion(ctx, settings.priorServiceMs)
     const analysis = analyseWith(ctx, model)
     lastAnalysis = analysis
-    draining = new Set(analysis.evacuating.filter((e) => e.cause !== 'left').map((e) => e.agentId))
     const out: Reassignment[] = []
     const evacuatingIds = new Set(analysis.evacuating.map((e) => e.agentId))
     const receivers = model.agents.filter((a) => !evacuatingIds.has(a.agentId))
@@ -284,7 +312,11 @@ export function createRebalancer(config?: RebalancerConfigInput, options: Rebala
     const move = (task: PendingTask, from: string, to: string, reason: string, gainMs: number, sourceMs: number) => {
       const target = model.agent(to)!
       out.push({ taskId: task.taskId, fromAgentId: from, toAgentId: to, reason, expectedGainMs: gainMs, at: now })
-      moves.set(task.taskId, { fromAgentId: from, toAgentId: to, at: now })
+      // Offered again from where an earlier offer left it: the agents that did not take it stay excluded.
+      const earlier = recentMove(task.taskId, now)
+      const declinedBy =
+        earlier && earlier.fromAgentId === from ? new Set([...earlier.declinedBy, earlier.toAgentId]) : noAgents
+      moves.set(task.taskId, { fromAgentId: from, toAgentId: to, at: now, declinedBy })
       model.addWork(from, -sourceMs, -1)
       model.addWork(to, model.serviceMs(target, task), 1)
     }
@@ -374,8 +406,6 @@ export function createRebalancer(config?: RebalancerConfigInput, options: Rebala
     get lastAnalysis() {
       return lastAnalysis
     },
-    get draining() {
-      return draining
-    },
+    drainingFor: (snapshot) => evacuationsOf(snapshot).draining,
   }
 }
