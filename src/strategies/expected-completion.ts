@@ -43,6 +43,8 @@ export interface ExpectedCompletionModel {
   occupancy(agentId: string): number
   /** occupancy / capacity of one of `agents` (no look-up by id). */
   loadOf(agent: AgentSnapshot): number
+  /** backlogMs of one of `agents` (no look-up by id). */
+  backlogOf(agent: AgentSnapshot): number
   /** Whether the context lists the agent as draining (see PlacementContext.draining). */
   draining(agentId: string): boolean
   /** Record work given to (positive) or taken from (negative) an agent within this call. */
@@ -313,6 +315,7 @@ export function createExpectedCompletion(
     },
     occupancy: (agentId) => occupancy(agentId),
     loadOf: (agent) => occupancy(agent.agentId, agent) / Math.max(1, agent.capacity),
+    backlogOf: (agent) => backlogMs(agent.agentId, agent),
     draining: (agentId) => ctx.draining?.has(agentId) ?? false,
     addWork(agentId, ms, tasks) {
       addedWork.set(agentId, (addedWork.get(agentId) ?? 0) + ms)

@@ -63,12 +63,16 @@ interface MoveRecord {
   declinedBy: ReadonlySet<string>
 }
 
-function coefficientOfVariation(values: readonly number[]): number {
-  if (values.length === 0) return 0
-  const mean = values.reduce((sum, v) => sum + v, 0) / values.length
+function coefficientOfVariation(values: ArrayLike<number>): number {
+  const n = values.length
+  if (n === 0) return 0
+  let sum = 0
+  for (let i = 0; i < n; i++) sum += values[i]
+  const mean = sum / n
   if (!(mean > 0)) return 0
-  const variance = values.reduce((sum, v) => sum + (v - mean) ** 2, 0) / values.length
-  return Math.sqrt(variance) / mean
+  let squares = 0
+  for (let i = 0; i < n; i++) squares += (values[i] - mean) ** 2
+  return Math.sqrt(squares / n) / mean
 }
 
 const noAgents: ReadonlySet<string> = new Set()
@@ -210,22 +214,33 @@ export function createRebalancer(config?: RebalancerConfigInput, options: Rebala
   }
 
   function analyseWith(ctx: PlacementContext, model: ExpectedCompletionModel): WorkloadAnalysis {
-    const loads: Record<string, number> = {}
+    // By place in model.agents first (no look-up by id on a large fleet), then the records the analysis reports.
+    const agents = model.agents
+    const n = agents.length
+    const loadAt = new Float64Array(n)
+    const drainAt = new Float64Array(n)
     let sum = 0
-    for (const agent of model.agents) {
-      const load = model.occupancy(agent.agentId) / Math.max(1, agent.capacity)
-      loads[agent.agentId] = load
-      sum += load
+    for (let i = 0; i < n; i++) {
+      loadAt[i] = model.loadOf(agents[i])
+      sum += loadAt[i]
+      drainAt[i] = model.backlogOf(agents[i]) / Math.max(1, agents[i].capacity)
     }
-    const n = model.agents.length
     const meanLoad = n > 0 ? sum / n : 0
     let squares = 0
-    for (const agent of model.agents) squares += (loads[agent.agentId] - meanLoad) ** 2
+    for (let i = 0; i < n; i++) squares += (loadAt[i] - meanLoad) ** 2
     const imbalance = meanLoad > 0 ? Math.sqrt(squares / n) / meanLoad : 0
+    const drainImbalance = coefficientOfVariation(drainAt)
+    const loads: Record<string, number> = {}
     const drainMs: Record<string, number> = {}
-    for (const agent of model.agents)
-      drainMs[agent.agentId] = model.backlogMs(agent.agentId) / Math.max(1, agent.capacity)
-    const drainImbalance = coefficientOfVariation(Object.values(drainMs))
+    const overloaded: string[] = []
+    const underloaded: string[] = []
+    for (let i = 0; i < n; i++) {
+      const agentId = agents[i].agentId
+      loads[agentId] = loadAt[i]
+      drainMs[agentId] = drainAt[i]
+      if (loadAt[i] > settings.overloadFactor * meanLoad) overloaded.push(agentId)
+      if (loadAt[i] < settings.underloadFactor * meanLoad) underloaded.push(agentId)
+    }
     // In snapshot order: departed agents still holding queued tasks, and the failing and slow live ones (listed in
     // that order too).
     const evacuating: Evacuation[] = []
@@ -247,12 +262,8 @@ export function createRebalancer(config?: RebalancerConfigInput, options: Rebala
       loads,
       drainMs,
       drainImbalance,
-      overloaded: model.agents
-        .filter((a) => loads[a.agentId] > settings.overloadFactor * meanLoad)
-        .map((a) => a.agentId),
-      underloaded: model.agents
-        .filter((a) => loads[a.agentId] < settings.underloadFactor * meanLoad)
-        .map((a) => a.agentId),
+      overloaded,
+      underloaded,
       evacuating,
       rebalancing: imbalance > settings.imbalanceThreshold || drainImbalance > settings.imbalanceThreshold,
     }
@@ -362,7 +373,7 @@ export function createRebalancer(config?: RebalancerConfigInput, options: Rebala
     }
 
     if (!analysis.rebalancing) return out
-    const drainOf = (agent: AgentSnapshot) => model.backlogMs(agent.agentId) / Math.max(1, agent.capacity)
+    const drainOf = (agent: AgentSnapshot) => model.backlogOf(agent) / Math.max(1, agent.capacity)
     for (let moved = 0; moved < settings.maxMovesPerTick; moved++) {
       // By expected drain time, not task count: a slow agent's few tasks can wait longer than a fast agent's many.
       const byDrain = receivers
