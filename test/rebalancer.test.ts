@@ -347,11 +347,12 @@ describe('evacuation in the monitor', () => {
 })
 
 describe("evacuation against this tick's placements", () => {
-  /** bad has failed ten tasks and good completed ten; `busy` run one more each; then `extra` events. */
+  /** bad has failed `history` tasks and good completed as many; `busy` run one more each; then `extra` events. */
   function fleet(
     config: Parameters<typeof createSwarmMonitor>[0],
     busy: string[],
     extra: (send: (e: SwarmEvent) => void) => void,
+    history = 10,
   ) {
     const events = new Subject<SwarmEvent>()
     let now = 0
@@ -376,7 +377,7 @@ describe("evacuation against this tick's placements", () => {
     }
     send({ type: 'agent:joined', ts: 0, agentId: 'bad' })
     send({ type: 'agent:joined', ts: 0, agentId: 'good' })
-    for (let i = 0; i < 10; i++) {
+    for (let i = 0; i < history; i++) {
       for (const [agentId, type] of [
         ['bad', 'task:failed'],
         ['good', 'task:completed'],
@@ -408,6 +409,30 @@ describe("evacuation against this tick's placements", () => {
     // good (capacity 1, idle) has room for one task: the waiting one, placed first, fills it; the evacuation waits.
     expect(Math.max(...held)).toBeLessThanOrEqual(1)
     expect(moves.filter((m) => m.endsWith('->good')).length).toBeLessThanOrEqual(1)
+  })
+
+  it('queues nothing at an agent that began failing since the last tick, in a pass between ticks', () => {
+    const { moves } = fleet(
+      { placeEveryMs: 100 },
+      [],
+      (send) => {
+        // bad's tenth failure comes after the tick at 1000 (minSamples is 10): only the pass's own snapshot shows it.
+        send({ type: 'queue:depth', ts: 1000, depth: 0 })
+        send({ type: 'task:queued', ts: 1010, taskId: 'late' })
+        send({ type: 'task:assigned', ts: 1010, taskId: 'late', agentId: 'bad' })
+        send({ type: 'task:started', ts: 1010, taskId: 'late', agentId: 'bad' })
+        send({ type: 'task:failed', ts: 1020, taskId: 'late', agentId: 'bad' })
+        for (const agentId of ['bad', 'good']) {
+          send({ type: 'task:queued', ts: 1030, taskId: `${agentId}-busy` })
+          send({ type: 'task:assigned', ts: 1030, taskId: `${agentId}-busy`, agentId })
+          send({ type: 'task:started', ts: 1030, taskId: `${agentId}-busy`, agentId })
+        }
+        for (let i = 0; i < 4; i++) send({ type: 'task:queued', ts: 1040, taskId: `q${i}` })
+        for (let ts = 1100; ts <= 3000; ts += 100) send({ type: 'queue:depth', ts, depth: 0 })
+      },
+      9,
+    )
+    expect(moves).toEqual(['q0', 'q1', 'q2', 'q3'].map((id) => `place:${id}->good`))
   })
 
   it('queues nothing at a failing agent from the first tick that places, so no task is moved twice', () => {

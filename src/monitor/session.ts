@@ -372,10 +372,9 @@ export class MonitorSession implements SwarmSession {
       ? this.nextTickAt
       : Math.min(this.nextTickAt, this.nextPlaceAt)
     const rebalancer = this.parts.rebalancer
-    // The agents the rebalancer empties, known before the strategy places. From the last published snapshot (the
-    // rebalancer acts at ticks; a pass between ticks has a snapshot of its own), worked out once per snapshot.
-    const draining =
-      unassigned.length > 0 && rebalancer?.drainingFor ? this.drainOf(rebalancer, this.latest ?? snapshot) : noDraining
+    // The agents the rebalancer empties, known before the strategy places, on this pass's snapshot: an agent that
+    // began failing since the last tick takes no queued work from a pass between ticks either.
+    const draining = unassigned.length > 0 && rebalancer?.drainingFor ? this.drainOf(rebalancer, snapshot) : noDraining
     const ctx: PlacementContext = {
       snapshot,
       unassigned,
