@@ -15,6 +15,7 @@ import type { AgentSnapshot } from '../src/model/snapshot.js'
 import type { SwarmEvent } from '../src/model/swarm-event.js'
 import type { SwarmMonitorConfigInput } from '../src/monitor/config.js'
 import { createSwarmMonitor } from '../src/monitor/create-swarm-monitor.js'
+import { EventHeap } from '../src/sim/event-heap.js'
 import { mulberry32 as rng } from '../src/sim/mulberry32.js'
 import type { Benchmark } from './index.js'
 import { machine, table, versions } from './report.js'
@@ -30,51 +31,22 @@ function buildEvents(agents: number, tasks: number, seed: number, gapMs: number)
   const random = rng(seed)
   const events: SwarmEvent[] = []
   for (let a = 0; a < agents; a++) events.push({ type: 'agent:joined', ts: t0, agentId: `agent-${a}`, capacity: 4 })
-  // Completions waiting for their time, in a binary heap ordered by (ts, order of creation): the order a sorted
-  // list with stable insertion gives, without its quadratic cost (minutes at the goal's density).
-  const ends: Array<{ ts: number; seq: number; event: SwarmEvent }> = []
-  const before = (a: (typeof ends)[number], b: (typeof ends)[number]) => a.ts < b.ts || (a.ts === b.ts && a.seq < b.seq)
-  const push = (end: (typeof ends)[number]) => {
-    let i = ends.push(end) - 1
-    while (i > 0) {
-      const parent = (i - 1) >> 1
-      if (!before(ends[i], ends[parent])) break
-      ;[ends[i], ends[parent]] = [ends[parent], ends[i]]
-      i = parent
-    }
-  }
-  const pop = () => {
-    const top = ends[0]
-    const last = ends.pop()!
-    if (ends.length > 0) {
-      ends[0] = last
-      let i = 0
-      for (;;) {
-        const l = 2 * i + 1
-        const r = l + 1
-        let m = i
-        if (l < ends.length && before(ends[l], ends[m])) m = l
-        if (r < ends.length && before(ends[r], ends[m])) m = r
-        if (m === i) break
-        ;[ends[i], ends[m]] = [ends[m], ends[i]]
-        i = m
-      }
-    }
-    return top.event
-  }
+  // Completions waiting for their time, ordered by (ts, order of creation): the order a sorted list with stable
+  // insertion gives, without its quadratic cost (minutes at the goal's density).
+  const ends = new EventHeap<SwarmEvent>()
   const kinds = ['plan', 'code', 'test', 'review']
   for (let i = 0; i < tasks; i++) {
     const ts = t0 + i * gapMs
     const agentId = `agent-${i % agents}`
     const taskId = `task-${i}`
-    while (ends.length > 0 && ends[0].ts <= ts) events.push(pop())
+    while (ends.peekTime() <= ts) events.push(ends.pop() as SwarmEvent)
     events.push({ type: 'task:queued', ts, taskId, kind: kinds[i & 3] })
     events.push({ type: 'task:assigned', ts, taskId, agentId })
     events.push({ type: 'task:started', ts, taskId, agentId })
     const serviceMs = 1 + Math.floor(random() * 999)
-    push({ ts: ts + serviceMs, seq: i, event: { type: 'task:completed', ts: ts + serviceMs, taskId, agentId } })
+    ends.push(ts + serviceMs, { type: 'task:completed', ts: ts + serviceMs, taskId, agentId })
   }
-  while (ends.length > 0) events.push(pop())
+  while (ends.size > 0) events.push(ends.pop() as SwarmEvent)
   return events
 }
 

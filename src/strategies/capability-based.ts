@@ -2,14 +2,11 @@ import type { AgentSnapshot } from '../model/snapshot.js'
 import type { PendingTask, Strategy } from '../model/strategy.js'
 import { parseConfig } from '../model/validate.js'
 import { type StrategyOptionsInput, strategyOptionsSchema } from './config.js'
-import type { ExpectedCompletionModel } from './expected-completion.js'
 import { type ChooseAgent, placeGreedy, type Ranking } from './place-greedy.js'
 
 /** Capabilities the agent has that the task does not need. */
 const spareOf = (agent: AgentSnapshot, task: PendingTask) =>
   agent.capabilities.filter((c) => !task.requiredCapabilities.includes(c)).length
-
-const loadOf = (agent: AgentSnapshot, model: ExpectedCompletionModel) => model.loadOf(agent)
 
 /** The scan: fewest spare capabilities, then the lowest load, then the earlier candidate. */
 export const tightestFitChoice: ChooseAgent = (task, candidates, model) => {
@@ -18,7 +15,7 @@ export const tightestFitChoice: ChooseAgent = (task, candidates, model) => {
   let bestLoad = Number.POSITIVE_INFINITY
   for (const agent of candidates) {
     const spare = spareOf(agent, task)
-    const load = loadOf(agent, model)
+    const load = model.loadOf(agent)
     if (spare < bestSpare || (spare === bestSpare && load < bestLoad)) {
       best = agent
       bestSpare = spare
@@ -31,7 +28,7 @@ export const tightestFitChoice: ChooseAgent = (task, candidates, model) => {
 /** The same order as a rank: the spare capabilities depend on the requirements only, the same in a candidate list. */
 export const byFit: Ranking = {
   group: () => '',
-  rank: (agent, task, model) => [spareOf(agent, task), loadOf(agent, model)],
+  rank: (agent, task, model) => [spareOf(agent, task), model.loadOf(agent)],
 }
 
 /**

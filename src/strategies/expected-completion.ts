@@ -309,11 +309,11 @@ export function createExpectedCompletion(
     serviceMs,
     remainingMs,
     measured: (agent) => agent.tasksCompleted > 0 || ownRatio(agent) !== null,
-    backlogMs: (agentId) => backlogMs(agentId),
+    backlogMs,
     completionMs(agent, task) {
       return backlogMs(agent.agentId, agent) / Math.max(1, agent.capacity) + serviceMs(agent, task)
     },
-    occupancy: (agentId) => occupancy(agentId),
+    occupancy,
     loadOf: (agent) => occupancy(agent.agentId, agent) / Math.max(1, agent.capacity),
     backlogOf: (agent) => backlogMs(agent.agentId, agent),
     draining: (agentId) => ctx.draining?.has(agentId) ?? false,

@@ -1,18 +1,14 @@
-import type { AgentSnapshot } from '../model/snapshot.js'
 import type { Strategy } from '../model/strategy.js'
 import { parseConfig } from '../model/validate.js'
 import { type StrategyOptionsInput, strategyOptionsSchema } from './config.js'
-import type { ExpectedCompletionModel } from './expected-completion.js'
 import { type ChooseAgent, placeGreedy, type Ranking } from './place-greedy.js'
-
-const loadOf = (agent: AgentSnapshot, model: ExpectedCompletionModel) => model.loadOf(agent)
 
 /** The scan: lowest load, then the larger capacity, then the lower agent id. */
 export const leastLoadedChoice: ChooseAgent = (_task, candidates, model) => {
   let best = candidates[0]
   let bestLoad = Number.POSITIVE_INFINITY
   for (const agent of candidates) {
-    const load = loadOf(agent, model)
+    const load = model.loadOf(agent)
     if (
       load < bestLoad ||
       (load === bestLoad &&
@@ -28,7 +24,7 @@ export const leastLoadedChoice: ChooseAgent = (_task, candidates, model) => {
 /** The same order as a rank, for the heap: a task's kind and size do not matter, only its requirements. */
 export const byLoad: Ranking = {
   group: () => '',
-  rank: (agent, _task, model) => [loadOf(agent, model), -agent.capacity, agent.agentId],
+  rank: (agent, _task, model) => [model.loadOf(agent), -agent.capacity, agent.agentId],
 }
 
 /**

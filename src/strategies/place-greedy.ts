@@ -46,7 +46,7 @@ export interface Ranking {
  * The loop every greedy strategy shares: tasks in placement order (priority, then age), each to the agent `choose`
  * picks among those that can run it and have room. A task no agent can take now stays unassigned. With a
  * `ranking`, tasks of a ranked group take the top of a heap instead: O(log n) a task rather than a scan of n agents
- * (on 10,000 agents, a scan for each of 100 tasks cost 80-140 ms a tick).
+ * (the pipeline bench's placing tick on 10,000 agents took 166.6 ms with the scan).
  */
 export function placeGreedy(
   ctx: PlacementContext,
