@@ -278,11 +278,9 @@ export class Ingest {
     for (const set of [state.placing, state.assigned]) {
       for (const task of set) if (task.agentId === agent.id) this.returnToPool(task, agent.id)
     }
-    if (agent.inFlight > 0) {
-      for (const task of state.liveTasks()) {
-        if (task.state === 'running' && task.agentId === agent.id) this.returnToPool(task, agent.id)
-      }
-    }
+    // Running work in the order it arrived, as the pool lists it.
+    const running = [...agent.running].sort((a, b) => a.seq - b.seq)
+    for (const task of running) this.returnToPool(task, agent.id)
     for (const task of state.assigned) {
       if (task.moveTo === agent.id) this.state.transition(task, 'assigned', task.agentId)
     }

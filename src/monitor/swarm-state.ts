@@ -1,12 +1,14 @@
 import type { AgentKindStats, AgentSnapshot, BucketCounts, ServicePercentiles } from '../model/snapshot.js'
 import { TaskList } from './task-list.js'
+import { type TaskEnd, TaskTable } from './task-table.js'
+
+export type { TaskEnd }
 
 /**
  * Who is doing what: the bookkeeping of agents and tasks that events change. No measurement lives here (that is
  * the kernels'), only the state needed to turn events into measurements and to hand strategies their pending work.
  */
 export type TaskState = 'unassigned' | 'placing' | 'assigned' | 'running'
-export type TaskEnd = 'completed' | 'failed' | 'cancelled'
 
 export interface AgentRecord {
   id: string
@@ -33,7 +35,7 @@ export interface AgentRecord {
   joinedAt: number
   lastEventAt: number
   leftAt: number | null
-  /** Tasks started here and not finished, in start order (strategies read when each began). */
+  /** Tasks started here and not finished, in no particular order (strategies read when each began). */
   running: TaskRecord[]
   /**
    * Per kind index: the sum and count of serviceMs / estimatedMs over completed tasks that carried an estimate.
@@ -78,6 +80,8 @@ export interface EfficiencyParts {
 
 export interface TaskRecord {
   id: string
+  /** Order of arrival among the tasks the monitor tracked (a retry arrives anew). */
+  seq: number
   kind: string | null
   kindIndex: number
   requiredCapabilities: readonly string[]
@@ -114,14 +118,10 @@ export class SwarmState {
   readonly agents = new Map<string, AgentRecord>()
   /**
    * Every task by id: its record while it lives, then how it ended (a tombstone, so a second completion is told
-   * from an unknown task) until the ring of the last `endedMemory` ended ids forgets it. One map, so the hot path
-   * pays one lookup per event.
+   * from an unknown task) until `endedMemory` later endings forget it. One table, so the hot path pays one
+   * look-up per event.
    */
-  private readonly entries = new Map<string, TaskRecord | TaskEnd>()
-  /** The task added last while it lives (see `entry`). */
-  private lastAdded: TaskRecord | null = null
-  private readonly endedRing: Array<string | undefined>
-  private endedNext = 0
+  private readonly entries: TaskTable<TaskRecord>
   private readonly taskPool: TaskRecord[] = []
   /** Tasks by state, in the order they entered it (oldest first): strategies read these, never the whole map. */
   readonly unassigned = new TaskList<TaskRecord>()
@@ -135,6 +135,7 @@ export class SwarmState {
   private readonly kindIndexByName = new Map<string, number>()
   private readonly freeSlots: number[] = []
   private nextSlot = 0
+  private nextTaskSeq = 0
   /** Slots of departed agents, released once their windows have expired: [releaseAt, agentId]. */
   readonly pendingReleases: Array<{ at: number; agentId: string }> = []
   liveAgents = 0
@@ -143,9 +144,9 @@ export class SwarmState {
     readonly capacity: number,
     private readonly kindCapacity: number,
     private readonly bucketCount: number,
-    private readonly endedMemory = 200_000,
+    endedMemory = 200_000,
   ) {
-    this.endedRing = new Array(endedMemory)
+    this.entries = new TaskTable(endedMemory)
   }
 
   /** Dense index of a task kind for the per-kind kernels; kinds past the capacity share the last index. */
@@ -225,11 +226,8 @@ export class SwarmState {
     }
   }
 
-  /** The task's record or how it ended, in one lookup. */
+  /** The task's record or how it ended, in one look-up. */
   entry(taskId: string): TaskRecord | TaskEnd | undefined {
-    // Hosts name a new task several times in a row (queued, assigned, started): the last task added answers
-    // those without a lookup in a map of every live task and tombstone.
-    if (taskId === this.lastAdded?.id) return this.lastAdded
     return this.entries.get(taskId)
   }
 
@@ -239,14 +237,14 @@ export class SwarmState {
     return typeof entry === 'object' ? entry : undefined
   }
 
-  addTask(task: TaskRecord): void {
-    this.entries.set(task.id, task)
-    this.lastAdded = task
+  /** Live tasks, in no particular order. */
+  liveTasks(): IterableIterator<TaskRecord> {
+    return this.entries.values()
   }
 
-  /** Live tasks (not the tombstones of ended ones). */
-  *liveTasks(): IterableIterator<TaskRecord> {
-    for (const entry of this.entries.values()) if (typeof entry === 'object') yield entry
+  addTask(task: TaskRecord): void {
+    task.seq = this.nextTaskSeq++
+    this.entries.set(task.id, task)
   }
 
   /** A task record, from the pool of ended ones when there is one (tasks are the one thing ingest allocates). */
@@ -254,6 +252,7 @@ export class SwarmState {
     return (
       this.taskPool.pop() ?? {
         id: '',
+        seq: 0,
         kind: null,
         kindIndex: 0,
         requiredCapabilities: noCapabilities,
@@ -331,14 +330,8 @@ export class SwarmState {
 
   /** A task ends (completed, failed, cancelled): it leaves every set and count. */
   end(task: TaskRecord, how: TaskEnd): void {
-    if (this.lastAdded === task) this.lastAdded = null
     this.transition(task, null, null)
-    this.entries.set(task.id, how)
-    // Forget the oldest tombstone (unless its id lives again: a retry queued under the same id).
-    const oldest = this.endedRing[this.endedNext]
-    if (oldest !== undefined && typeof this.entries.get(oldest) === 'string') this.entries.delete(oldest)
-    this.endedRing[this.endedNext] = task.id
-    this.endedNext = (this.endedNext + 1) % this.endedMemory
+    this.entries.end(task.id, how)
     if (this.taskPool.length < maxPooledTasks) this.taskPool.push(task)
   }
 
