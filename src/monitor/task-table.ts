@@ -25,7 +25,7 @@ const rehashEveryEnds = 1 << 26
  * next insert that probes past it or dropped at the next rehash. No delete, no per-tombstone bookkeeping, and
  * neither a probe nor a rehash reads a record.
  */
-export class TaskTable<T extends object> {
+export class TaskTable<T extends { readonly id: string }> {
   /** Ended ids remembered: an id ended `memory` endings ago or fewer is a tombstone, older ones are forgotten. */
   readonly memory: number
   /** Endings so far (mod 2^28). */
@@ -36,8 +36,11 @@ export class TaskTable<T extends object> {
    * or the tombstone `seq << 2 | code`. A probe reads one line of this and never touches a record.
    */
   private meta = new Int32Array(0)
-  /** Per slot s: the id at 2s, the live record at 2s + 1 (undefined once it ended: records are pooled). */
-  private slots: Array<string | T | undefined> = []
+  /**
+   * Per slot: the live record (its `id` is the key), or the id of a tombstone (records are pooled, so an ended
+   * task's record is not kept). One word per slot: on a hit the record is read anyway.
+   */
+  private slots: Array<T | string | undefined> = []
   /** Slots whose hash is not 0: live, tombstones, and expired tombstones not yet reused. */
   private used = 0
   private liveCount = 0
@@ -66,8 +69,8 @@ export class TaskTable<T extends object> {
 
   /** Live records, in no particular order (for checks; nothing on the hot path iterates the table). */
   *values(): IterableIterator<T> {
-    for (let s = 0; s < this.slots.length / 2; s++) {
-      if (this.meta[2 * s] !== 0 && this.meta[2 * s + 1] === live) yield this.slots[2 * s + 1] as T
+    for (let s = 0; s < this.slots.length; s++) {
+      if (this.meta[2 * s] !== 0 && this.meta[2 * s + 1] === live) yield this.slots[s] as T
     }
   }
 
@@ -76,7 +79,7 @@ export class TaskTable<T extends object> {
     const slot = this.find(id)
     if (slot < 0) return undefined
     const state = this.meta[2 * slot + 1]
-    if (state === live) return this.slots[2 * slot + 1] as T
+    if (state === live) return this.slots[slot] as T
     return this.remembered(state) ? endNames[state & 3] : undefined
   }
 
@@ -91,7 +94,7 @@ export class TaskTable<T extends object> {
       const h = meta[2 * slot]
       if (h === 0) break
       const state = meta[2 * slot + 1]
-      if (h === hash && this.slots[2 * slot] === id) {
+      if (h === hash && this.keyAt(slot, state) === id) {
         if (state === live) throw new Error(`task '${id}' is already live`)
         reusable = slot
         break
@@ -104,8 +107,7 @@ export class TaskTable<T extends object> {
     }
     meta[2 * reusable] = hash
     meta[2 * reusable + 1] = live
-    this.slots[2 * reusable] = id
-    this.slots[2 * reusable + 1] = record
+    this.slots[reusable] = record
     this.liveCount++
     this.lastKey = id
     this.lastSlot = reusable
@@ -117,7 +119,7 @@ export class TaskTable<T extends object> {
     const slot = this.find(id)
     if (slot < 0 || this.meta[2 * slot + 1] !== live) throw new Error(`task '${id}' is not live`)
     this.meta[2 * slot + 1] = (this.endSeq << 2) | endCodes[how]
-    this.slots[2 * slot + 1] = undefined
+    this.slots[slot] = (this.slots[slot] as T).id
     this.endSeq = (this.endSeq + 1) & seqMask
     this.liveCount--
     if (++this.endsSinceRehash >= rehashEveryEnds) this.rehash()
@@ -135,12 +137,17 @@ export class TaskTable<T extends object> {
     for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
       const h = meta[2 * slot]
       if (h === 0) return -1
-      if (h === hash && this.slots[2 * slot] === id) {
+      if (h === hash && this.keyAt(slot, meta[2 * slot + 1]) === id) {
         this.lastKey = id
         this.lastSlot = slot
         return slot
       }
     }
+  }
+
+  private keyAt(slot: number, state: number): string {
+    const entry = this.slots[slot]
+    return state === live ? (entry as T).id : (entry as string)
   }
 
   /** FNV-1a over the UTF-16 code units, seeded; never 0 (0 marks an empty slot). */
@@ -152,7 +159,7 @@ export class TaskTable<T extends object> {
 
   private allocate(bits: number): void {
     this.meta = new Int32Array(2 << bits)
-    this.slots = new Array(2 << bits).fill(undefined)
+    this.slots = new Array(1 << bits).fill(undefined)
     this.mask = (1 << bits) - 1
     this.used = 0
     this.lastKey = null
@@ -160,7 +167,7 @@ export class TaskTable<T extends object> {
   }
 
   /**
-   * Into a table at least twice the live and remembered entries (probes stay short), without expired tombstones.
+   * Into a table at least three times the live and remembered entries (probes stay short), without expired tombstones.
    * Reads the meta and slot arrays in order and never a record.
    */
   private rehash(): void {
@@ -171,7 +178,7 @@ export class TaskTable<T extends object> {
       if (oldMeta[s] !== 0 && this.keeps(oldMeta[s + 1])) kept++
     }
     let bits = 10
-    while (1 << bits < 4 * kept) bits++
+    while (1 << bits < 3 * kept) bits++
     this.allocate(bits)
     const meta = this.meta
     const slots = this.slots
@@ -184,8 +191,7 @@ export class TaskTable<T extends object> {
       while (meta[2 * slot] !== 0) slot = (slot + 1) & mask
       meta[2 * slot] = hash
       meta[2 * slot + 1] = state
-      slots[2 * slot] = oldSlots[s]
-      slots[2 * slot + 1] = oldSlots[s + 1]
+      slots[slot] = oldSlots[s >> 1]
     }
     this.used = kept
     this.endsSinceRehash = 0
