@@ -4,6 +4,7 @@ import type { PendingTask, PlacementContext } from '../model/strategy.js'
 import { parseConfig } from '../model/validate.js'
 import { type RebalancerConfig, type RebalancerConfigInput, rebalancerConfigSchema } from './config.js'
 import { canRun, createExpectedCompletion, type ExpectedCompletionModel } from './expected-completion.js'
+import { FleetServiceMeans } from './fleet-service-means.js'
 
 /** Why an agent is being emptied. */
 export interface Evacuation {
@@ -81,77 +82,6 @@ const noAgents: ReadonlySet<string> = new Set()
 export const sourcesPerMove = 8
 export const targetsPerMove = 32
 
-/** Service-time means of the live fleet, sorted: per kind (agents that completed it) and overall. */
-export interface FleetServiceMeans {
-  byKind: Map<string, Float64Array>
-  overall: Float64Array
-}
-
-/** One pass over the fleet, no array per agent; typed arrays sort numerically without a comparator. */
-export function fleetServiceMeans(agents: readonly AgentSnapshot[]): FleetServiceMeans {
-  const lists = new Map<string, number[]>()
-  const overall: number[] = []
-  for (const agent of agents) {
-    const byKind = agent.byKind
-    for (const kind in byKind) {
-      const stats = byKind[kind]
-      if (stats.completed === 0 || stats.meanServiceMs === null) continue
-      let list = lists.get(kind)
-      if (!list) lists.set(kind, (list = []))
-      list.push(stats.meanServiceMs)
-    }
-    if (agent.serviceMs.mean !== null && agent.tasksCompleted > 0) overall.push(agent.serviceMs.mean)
-  }
-  const byKind = new Map<string, Float64Array>()
-  for (const [kind, list] of lists) byKind.set(kind, Float64Array.from(list).sort())
-  return { byKind, overall: Float64Array.from(overall).sort() }
-}
-
-/** Median of a sorted list with one occurrence of `own` left out (the agent itself, when it is in the list). */
-function medianWithout(sorted: Float64Array | undefined, own: number): number | null {
-  if (!sorted || sorted.length === 0) return null
-  let skip = -1
-  let lo = 0
-  let hi = sorted.length
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1
-    if (sorted[mid] < own) lo = mid + 1
-    else hi = mid
-  }
-  if (lo < sorted.length && sorted[lo] === own) skip = lo
-  const n = skip >= 0 ? sorted.length - 1 : sorted.length
-  if (n === 0) return null
-  const at = (j: number) => sorted[skip >= 0 && j >= skip ? j + 1 : j]
-  const mid = n >> 1
-  return n % 2 === 1 ? at(mid) : (at(mid - 1) + at(mid)) / 2
-}
-
-/**
- * Service time of an agent relative to the rest of the live fleet, over the kinds it has completed: the sum of its
- * kind means weighted by its completions, over the same sum with the median of the other agents' means for each
- * kind. Falls back to overall means when no kind is shared. Null with fewer than `minSamples` completions.
- */
-export function slownessOf(agent: AgentSnapshot, fleet: FleetServiceMeans, minSamples: number): number | null {
-  if (agent.tasksCompleted < minSamples) return null
-  let own = 0
-  let reference = 0
-  let samples = 0
-  const byKind = agent.byKind
-  for (const kind in byKind) {
-    const stats = byKind[kind]
-    if (stats.completed === 0 || stats.meanServiceMs === null) continue
-    const ref = medianWithout(fleet.byKind.get(kind), stats.meanServiceMs)
-    if (ref === null) continue
-    own += stats.completed * stats.meanServiceMs
-    reference += stats.completed * ref
-    samples += stats.completed
-  }
-  if (samples >= minSamples && reference > 0) return own / reference
-  if (agent.serviceMs.mean === null) return null
-  const ref = medianWithout(fleet.overall, agent.serviceMs.mean)
-  return ref !== null && ref > 0 ? agent.serviceMs.mean / ref : null
-}
-
 /**
  * The rebalancer: once per tick, it looks at the workload and moves queued tasks that have not started.
  *
@@ -183,6 +113,8 @@ export function createRebalancer(config?: RebalancerConfigInput, options: Rebala
   let lastAnalysis: WorkloadAnalysis | null = null
   // The failing and slow agents of the last snapshot asked about (the analysis and drainingFor share them).
   let evacuationsFor: { snapshot: SwarmSnapshot; list: Evacuation[]; draining: ReadonlySet<string> } | null = null
+  // What the evacuation check reads of each agent, kept from snapshot to snapshot (most entries are handed on).
+  const fleet = new FleetServiceMeans()
 
   /** The live agents to empty on this snapshot: failing, or far slower than the rest of the fleet. */
   function evacuationsOf(snapshot: SwarmSnapshot): NonNullable<typeof evacuationsFor> {
@@ -190,23 +122,27 @@ export function createRebalancer(config?: RebalancerConfigInput, options: Rebala
     const list: Evacuation[] = []
     const { evacuation } = settings
     if (evacuation.enabled) {
-      let fleet: FleetServiceMeans | undefined
-      for (const agent of snapshot.agents) {
-        if (agent.state === 'left') continue
-        const finished = agent.tasksCompleted + agent.tasksFailed
-        if (finished >= evacuation.minSamples && agent.successRate < evacuation.minSuccessRate) {
+      fleet.update(snapshot.agents)
+      for (let i = 0; i < snapshot.agents.length; i++) {
+        if (!fleet.isLive(i)) continue
+        if (fleet.finishedAt(i) >= evacuation.minSamples && fleet.successRateAt(i) < evacuation.minSuccessRate) {
           list.push({
-            agentId: agent.agentId,
+            agentId: snapshot.agents[i].agentId,
             cause: 'failing',
-            value: agent.successRate,
+            value: fleet.successRateAt(i),
             threshold: evacuation.minSuccessRate,
           })
           continue
         }
-        fleet ??= fleetServiceMeans(snapshot.agents.filter((a) => a.state !== 'left'))
-        const slowness = slownessOf(agent, fleet, evacuation.minSamples)
-        if (slowness !== null && slowness > evacuation.slowFactor)
-          list.push({ agentId: agent.agentId, cause: 'slow', value: slowness, threshold: evacuation.slowFactor })
+        const slowness = fleet.slownessAt(i, evacuation.minSamples)
+        if (slowness !== null && slowness > evacuation.slowFactor) {
+          list.push({
+            agentId: snapshot.agents[i].agentId,
+            cause: 'slow',
+            value: slowness,
+            threshold: evacuation.slowFactor,
+          })
+        }
       }
     }
     evacuationsFor = { snapshot, list, draining: new Set(list.map((e) => e.agentId)) }
