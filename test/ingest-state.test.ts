@@ -71,3 +71,29 @@ describe('ingest state', () => {
     )
   })
 })
+
+describe('an agent that leaves', () => {
+  it('returns its running tasks to the pool in the order they arrived, a retry as a new arrival', () => {
+    const config = parseMonitorConfig({})
+    const measurements = new Measurements(config)
+    const ingest = new Ingest(config, measurements)
+    const t0 = 1_000_000
+    const events: SwarmEvent[] = [
+      { type: 'agent:joined', ts: t0, agentId: 'x', capacity: 4 },
+      // Started out of arrival order, and A fails and is queued again after B arrived.
+      { type: 'task:queued', ts: t0 + 1, taskId: 'A' },
+      { type: 'task:queued', ts: t0 + 2, taskId: 'B' },
+      { type: 'task:queued', ts: t0 + 3, taskId: 'C' },
+      { type: 'task:started', ts: t0 + 4, taskId: 'C', agentId: 'x' },
+      { type: 'task:started', ts: t0 + 5, taskId: 'A', agentId: 'x' },
+      { type: 'task:failed', ts: t0 + 6, taskId: 'A', agentId: 'x' },
+      { type: 'task:started', ts: t0 + 7, taskId: 'B', agentId: 'x' },
+      { type: 'task:queued', ts: t0 + 8, taskId: 'A' },
+      { type: 'task:started', ts: t0 + 9, taskId: 'A', agentId: 'x' },
+      { type: 'agent:left', ts: t0 + 10, agentId: 'x' },
+    ]
+    for (const event of events) expect(ingest.offer(event)).toBeNull()
+    expect([...ingest.state.unassigned].map((task) => task.id)).toEqual(['B', 'C', 'A'])
+    measurements.dispose()
+  })
+})

@@ -31,8 +31,14 @@ describe('TaskTable', () => {
         fc.array(opArb, { maxLength: 300 }),
         fc.integer({ min: 1, max: 6 }),
         fc.integer({ min: 0, max: 3 }),
-        (ops, memory, initialBits) => {
-          const table = new TaskTable<Rec>(memory, initialBits)
+        // Sequence numbers that wrap within a run (2^3 and up, the table rehashing every 2^(bits-2) endings), and a
+        // hash with three values, so nearly every id collides with another: equality must come from the ids.
+        fc.option(fc.integer({ min: 5, max: 8 }), { nil: undefined }),
+        fc.boolean(),
+        (ops, wanted, initialBits, seqBits, collide) => {
+          const memory = Math.min(wanted, seqBits === undefined ? wanted : 2 ** (seqBits - 2))
+          const hash = collide ? (id: string) => (id.length % 3) * 2 + 1 : undefined
+          const table = new TaskTable<Rec>(memory, { initialBits, seqBits, hash })
           const model: Model = new Map()
           let ended = 0
           for (const { op, name, how } of ops) {
@@ -56,6 +62,33 @@ describe('TaskTable', () => {
       ),
       { numRuns: 500 },
     )
+  })
+
+  it('forgets as many endings as it remembers through 1,000 wraps of its sequence numbers', () => {
+    // 2^4 sequence numbers, a rehash every 4 endings, 4 remembered; 3 ids live at any time.
+    const table = new TaskTable<Rec>(4, { initialBits: 1, seqBits: 4 })
+    for (let i = 0; i < 16_000; i++) {
+      table.set(`t${i}`, { id: `t${i}` })
+      if (i >= 3) table.end(`t${i - 3}`, 'completed')
+      if (i < 8) continue
+      // The last four ended (i - 6 .. i - 3) are remembered, the one before is not, the last three are live.
+      expect(table.get(`t${i - 7}`)).toBeUndefined()
+      for (let k = i - 6; k <= i - 3; k++) expect(table.get(`t${k}`)).toBe('completed')
+      for (let k = i - 2; k <= i; k++) expect(table.get(`t${k}`)).toEqual({ id: `t${k}` })
+    }
+    expect(table.size).toBe(3)
+  })
+
+  it('does not bring back an ending left in a quiet table once its sequence number wraps', () => {
+    // A large table that never fills: only the periodic rehash drops the expired tombstone before its age wraps.
+    const table = new TaskTable<Rec>(4, { initialBits: 10, seqBits: 4 })
+    table.set('old', { id: 'old' })
+    table.end('old', 'failed')
+    for (let k = 1; k <= 40; k++) {
+      table.set(`t${k}`, { id: `t${k}` })
+      table.end(`t${k}`, 'completed')
+      expect(table.get('old')).toBe(k < 4 ? 'failed' : undefined)
+    }
   })
 
   it('holds a large fleet of ids through growth and forgets endings past its memory', () => {
@@ -83,5 +116,7 @@ describe('TaskTable', () => {
     expect(() => table.end('t', 'completed')).toThrow(/not live/)
     expect(() => table.end('never', 'failed')).toThrow(/not live/)
     expect(() => new TaskTable(0)).toThrow(RangeError)
+    expect(() => new TaskTable(5, { seqBits: 4 })).toThrow(/memory must be a whole number in 1..4/)
+    expect(() => new TaskTable(1, { seqBits: 29 })).toThrow(/seqBits/)
   })
 })

@@ -5,12 +5,20 @@ export type TaskEnd = 'completed' | 'failed' | 'cancelled'
 
 const endNames: readonly TaskEnd[] = ['completed', 'failed', 'cancelled']
 const endCodes: Record<TaskEnd, number> = { completed: 0, failed: 1, cancelled: 2 }
-/** Ending sequence numbers wrap at 2^28, so `seq << 2 | code` stays a small integer (unboxed in V8). */
-const seqMask = 0x0fff_ffff
 /** The state of a live slot (tombstones are `seq << 2 | code`, never negative). */
 const live = -1
-/** A tombstone's age is read mod 2^28: rehashing this often drops every one before its age could wrap. */
-const rehashEveryEnds = 1 << 26
+
+export interface TaskTableOptions {
+  /** The table starts with 2^initialBits slots. */
+  initialBits?: number
+  /**
+   * Ending sequence numbers wrap at 2^seqBits (at most 28, so `seq << 2 | code` stays a small integer, unboxed in
+   * V8); the table rehashes every 2^(seqBits - 2) endings so no tombstone's age can wrap. Smaller only in tests.
+   */
+  seqBits?: number
+  /** Replaces the hash of an id (tests force collisions with it); 0 is taken as 1. */
+  hash?: (id: string) => number
+}
 
 /**
  * Every task by id: its record while it lives, then how it ended (a tombstone) until `memory` later endings have
@@ -28,8 +36,10 @@ const rehashEveryEnds = 1 << 26
 export class TaskTable<T extends { readonly id: string }> {
   /** Ended ids remembered: an id ended `memory` endings ago or fewer is a tombstone, older ones are forgotten. */
   readonly memory: number
-  /** Endings so far (mod 2^28). */
+  /** Endings so far (mod 2^seqBits). */
   private endSeq = 0
+  private readonly seqMask: number
+  private readonly rehashEveryEnds: number
   private mask = 0
   /**
    * Per slot s: at 2s the key's hash (never 0), or 0 for a slot unused since the last rehash; at 2s + 1 `live`,
@@ -51,15 +61,23 @@ export class TaskTable<T extends { readonly id: string }> {
   private lastKey: string | null = null
   private lastSlot = -1
 
-  constructor(memory: number, initialBits = 10) {
-    if (!(Number.isInteger(memory) && memory > 0 && memory <= rehashEveryEnds)) {
-      throw new RangeError(`memory must be a whole number in 1..${rehashEveryEnds}, got ${memory}`)
+  constructor(memory: number, options: TaskTableOptions = {}) {
+    const seqBits = options.seqBits ?? 28
+    if (!(Number.isInteger(seqBits) && seqBits >= 3 && seqBits <= 28)) {
+      throw new RangeError(`seqBits must be a whole number in 3..28, got ${seqBits}`)
+    }
+    this.seqMask = 2 ** seqBits - 1
+    this.rehashEveryEnds = 2 ** (seqBits - 2)
+    if (!(Number.isInteger(memory) && memory > 0 && memory <= this.rehashEveryEnds)) {
+      throw new RangeError(`memory must be a whole number in 1..${this.rehashEveryEnds}, got ${memory}`)
     }
     this.memory = memory
     // A seed per table, as V8 seeds its own string hashes: ids chosen to collide cannot be precomputed. Nothing
     // observable depends on slot order (nothing iterates the table for output).
     this.seed = (Math.random() * 0x1_0000_0000) | 0
-    this.allocate(initialBits)
+    const hash = options.hash
+    if (hash) this.hash = (id) => hash(id) | 0 || 1
+    this.allocate(options.initialBits ?? 10)
   }
 
   /** Live records. */
@@ -67,7 +85,10 @@ export class TaskTable<T extends { readonly id: string }> {
     return this.liveCount
   }
 
-  /** Live records, in no particular order (for checks; nothing on the hot path iterates the table). */
+  /**
+   * Live records, in no particular order (for checks; nothing on the hot path iterates the table). The table must
+   * not change during the iteration.
+   */
   *values(): IterableIterator<T> {
     for (let s = 0; s < this.slots.length; s++) {
       if (this.meta[2 * s] !== 0 && this.meta[2 * s + 1] === live) yield this.slots[s] as T
@@ -120,13 +141,13 @@ export class TaskTable<T extends { readonly id: string }> {
     if (slot < 0 || this.meta[2 * slot + 1] !== live) throw new Error(`task '${id}' is not live`)
     this.meta[2 * slot + 1] = (this.endSeq << 2) | endCodes[how]
     this.slots[slot] = (this.slots[slot] as T).id
-    this.endSeq = (this.endSeq + 1) & seqMask
+    this.endSeq = (this.endSeq + 1) & this.seqMask
     this.liveCount--
-    if (++this.endsSinceRehash >= rehashEveryEnds) this.rehash()
+    if (++this.endsSinceRehash >= this.rehashEveryEnds) this.rehash()
   }
 
   private remembered(tombstone: number): boolean {
-    return ((this.endSeq - (tombstone >>> 2)) & seqMask) <= this.memory
+    return ((this.endSeq - (tombstone >>> 2)) & this.seqMask) <= this.memory
   }
 
   private find(id: string): number {
@@ -154,7 +175,7 @@ export class TaskTable<T extends { readonly id: string }> {
   private hash(id: string): number {
     let h = 0x811c9dc5 ^ this.seed
     for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193)
-    return h | 1
+    return h || 1
   }
 
   private allocate(bits: number): void {

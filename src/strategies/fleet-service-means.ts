@@ -19,7 +19,8 @@ export interface MiddleOf {
  * What the rebalancer's evacuation check reads of each agent, kept by the agent's place in `snapshot.agents` and
  * read again only from entries that are not the ones seen at that place last time. Most entries are handed on
  * unchanged from tick to tick, and reading every one's `byKind` afresh (the entry, its `byKind` object and a stats
- * object per kind, each in its own cache lines) took most of the check on a 10,000-agent fleet.
+ * object per kind, each in its own cache lines) took most of the check on a 10,000-agent fleet. Entries are
+ * immutable once a snapshot is emitted (the snapshot's contract): one changed in place would not be read again.
  */
 export class FleetServiceMeans {
   private seen: Array<AgentSnapshot | undefined> = []
@@ -68,10 +69,11 @@ export class FleetServiceMeans {
    * Service time of the live agent at place `i` relative to the rest of the live fleet, over the kinds it has
    * completed: the sum of its kind means weighted by its completions, over the same sum with the median of the
    * other agents' means for each kind. Falls back to overall means when no kind is shared. Null with fewer than
-   * `minSamples` completions.
+   * `minSamples` completions, or for an agent that left.
    */
   slownessAt(i: number, minSamples: number): number | null {
-    if (this.completed[i] < minSamples) return null
+    // A departed agent is in no list: the median of the rest would leave out someone else.
+    if (this.live[i] === 0 || this.completed[i] < minSamples) return null
     let own = 0
     let reference = 0
     let samples = 0
