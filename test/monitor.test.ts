@@ -265,6 +265,15 @@ describe('bad input', () => {
       'agentId',
     ],
     ['leaving without joining', [{ type: 'agent:left', ts: t0, agentId: 'ghost' }], 'EVENT_UNKNOWN_AGENT', 'agentId'],
+    [
+      'cancelling for an agent that never joined',
+      [
+        { type: 'task:queued', ts: t0, taskId: 'x' },
+        { type: 'task:cancelled', ts: t0, taskId: 'x', agentId: 'ghost' },
+      ],
+      'EVENT_UNKNOWN_AGENT',
+      'agentId',
+    ],
     ['joining twice', [join('a'), join('a')], 'EVENT_DUPLICATE', 'agentId'],
     [
       'completing a task that never started',

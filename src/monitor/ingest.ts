@@ -608,7 +608,16 @@ export class Ingest {
 
   private checkCancelled(event: EventOf<'task:cancelled'>): SwarmError | null {
     const task = this.state.entry(event.taskId)
-    if (typeof task === 'object') return null
+    if (typeof task === 'object') {
+      // The agent is optional; one named must be known, as for an outcome (live, or gone within the window).
+      if (event.agentId === undefined || this.agentAt(event.agentId, event.ts)) return null
+      return this.reject(
+        errorCodes.unknownAgent,
+        `agent '${event.agentId}' never joined (or left more than a window ago)`,
+        event,
+        'agentId',
+      )
+    }
     return task
       ? this.reject(errorCodes.duplicate, `task '${event.taskId}' already ${task}`, event, 'taskId')
       : this.reject(errorCodes.unknownTask, `task '${event.taskId}' was never queued`, event, 'taskId')
