@@ -29,9 +29,9 @@ export interface TaskTableOptions {
  * misses three ways: a look-up of a new id walked a bucket chain reading each stored key's string to compare
  * hashes, and forgetting the oldest tombstone took a look-up and a delete of an id ended long ago, twice per task.
  * Here the hashes sit in one Int32Array, so a probe for a new id usually reads one cache line; and a tombstone is
- * a number beside its hash, the sequence number of its ending, so it expires by arithmetic, and its slot is reused by the
- * next insert that probes past it or dropped at the next rehash. No delete, no per-tombstone bookkeeping, and
- * neither a probe nor a rehash reads a record.
+ * a number beside its hash, the sequence number of its ending, so it expires by arithmetic, and its slot is reused
+ * by the next insert that probes past it or dropped at the next rehash. No delete, no per-tombstone bookkeeping; a
+ * probe reads a record only where the hash matches (a live record's id is the key), a rehash never.
  */
 export class TaskTable<T extends { readonly id: string }> {
   /** Ended ids remembered: an id ended `memory` endings ago or fewer is a tombstone, older ones are forgotten. */
@@ -43,7 +43,7 @@ export class TaskTable<T extends { readonly id: string }> {
   private mask = 0
   /**
    * Per slot s: at 2s the key's hash (never 0), or 0 for a slot unused since the last rehash; at 2s + 1 `live`,
-   * or the tombstone `seq << 2 | code`. A probe reads one line of this and never touches a record.
+   * or the tombstone `seq << 2 | code`. A probe reads this; it compares ids only where the hashes match.
    */
   private meta = new Int32Array(0)
   /**

@@ -48,7 +48,7 @@ export class FleetServiceMeans {
     if (n > this.live.length) this.resize(Math.max(n, 2 * this.live.length), this.stride)
     this.n = n
     for (let i = 0; i < n; i++) if (agents[i] !== this.seen[i]) this.read(i, agents[i])
-    this.seen.length = n
+    this.seen.length = n // no entries of agents past the end kept alive
     this.summarise()
   }
 
