@@ -180,7 +180,8 @@ export class TaskTable<T extends { readonly id: string }> {
 
   private allocate(bits: number): void {
     this.meta = new Int32Array(2 << bits)
-    this.slots = new Array(1 << bits).fill(undefined)
+    // Left holey: a slot is read only where its hash says it is in use.
+    this.slots = new Array(1 << bits)
     this.mask = (1 << bits) - 1
     this.used = 0
     this.lastKey = null
@@ -188,19 +189,18 @@ export class TaskTable<T extends { readonly id: string }> {
   }
 
   /**
-   * Into a table at least three times the live and remembered entries (probes stay short), without expired tombstones.
-   * Reads the meta and slot arrays in order and never a record.
+   * Into a table at least three times the live and remembered entries (probes stay short), without expired
+   * tombstones. One pass, reading the meta and slot arrays in order and never a record: the size comes from a bound
+   * (live, plus the tombstones in the table but at most `memory` of them) rather than a count.
    */
   private rehash(): void {
     const oldMeta = this.meta
     const oldSlots = this.slots
-    let kept = 0
-    for (let s = 0; s < oldMeta.length; s += 2) {
-      if (oldMeta[s] !== 0 && this.keeps(oldMeta[s + 1])) kept++
-    }
+    const bound = this.liveCount + Math.min(this.memory, this.used - this.liveCount)
     let bits = 10
-    while (1 << bits < 3 * kept) bits++
+    while (1 << bits < 3 * bound) bits++
     this.allocate(bits)
+    let kept = 0
     const meta = this.meta
     const slots = this.slots
     const mask = this.mask
@@ -213,6 +213,7 @@ export class TaskTable<T extends { readonly id: string }> {
       meta[2 * slot] = hash
       meta[2 * slot + 1] = state
       slots[slot] = oldSlots[s >> 1]
+      kept++
     }
     this.used = kept
     this.endsSinceRehash = 0
