@@ -3,7 +3,8 @@ import { errorCodes, type SwarmError } from '../model/errors.js'
 import type { EventOf, SwarmEvent } from '../model/swarm-event.js'
 import type { SwarmMonitorConfig } from './config.js'
 import type { Measurements } from './measurements.js'
-import { type AgentRecord, noCapabilities, SwarmState, type TaskEnd, type TaskRecord } from './swarm-state.js'
+import { type AgentRecord, noCapabilities, SwarmState, type TaskRecord } from './swarm-state.js'
+import type { TaskEnd } from './task-table.js'
 
 /** Lifetime figures that are not per agent. */
 export interface IngestTotals {

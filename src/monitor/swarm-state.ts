@@ -2,8 +2,6 @@ import type { AgentKindStats, AgentSnapshot, BucketCounts, ServicePercentiles } 
 import { TaskList } from './task-list.js'
 import { type TaskEnd, TaskTable } from './task-table.js'
 
-export type { TaskEnd }
-
 /**
  * Who is doing what: the bookkeeping of agents and tasks that events change. No measurement lives here (that is
  * the kernels'), only the state needed to turn events into measurements and to hand strategies their pending work.

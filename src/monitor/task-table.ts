@@ -91,7 +91,7 @@ export class TaskTable<T extends { readonly id: string }> {
    */
   *values(): IterableIterator<T> {
     for (let s = 0; s < this.slots.length; s++) {
-      if (this.meta[2 * s] !== 0 && this.meta[2 * s + 1] === live) yield this.slots[s] as T
+      if (this.meta[2 * s + 1] === live) yield this.slots[s] as T
     }
   }
 
@@ -120,7 +120,7 @@ export class TaskTable<T extends { readonly id: string }> {
         reusable = slot
         break
       }
-      if (reusable < 0 && state !== live && !this.remembered(state)) reusable = slot
+      if (reusable < 0 && !this.keeps(state)) reusable = slot
     }
     if (reusable < 0) {
       reusable = slot
