@@ -5,7 +5,7 @@ import fc from 'fast-check'
 import { Subject } from 'rxjs'
 import { describe, expect, it } from 'vitest'
 import { liveAgents, queueDepth } from '../src/analysis/analyser.js'
-import { busiestWithQueue, idlest, imbalance } from '../src/analysis/imbalance.js'
+import { busiestWithQueue, efficiencyEnds, idlest, imbalance } from '../src/analysis/imbalance.js'
 import { type AnalysisConfig, createAnalysis, parseAnalysisConfig } from '../src/analysis/index.js'
 import { agentSeries } from '../src/analysis/series.js'
 import { slowAgent } from '../src/analysis/slow-agent.js'
@@ -453,6 +453,26 @@ describe('busiest and idlest agents', () => {
         const agents = specs.map((s, i) => agent(`a${i}`, s))
         expect(busiestWithQueue(agents)).toBe(agents.filter((a) => a.queued > 0).sort((a, b) => b.load - a.load)[0])
         expect(idlest(agents)).toBe([...agents].sort((a, b) => a.load - b.load)[0])
+      }),
+    )
+  })
+
+  it('the least and most efficient are the ends of a stable sort by efficiency over scored agents (property)', () => {
+    // Few distinct efficiencies, so ties (where first-of-lowest and last-of-highest matter) are common.
+    const agentsArb = fc.array(
+      fc.record({ efficiency: fc.constantFrom(0, 0.25, 0.5, 1), finished: fc.nat({ max: 2 }) }),
+      { maxLength: 12 },
+    )
+    fc.assert(
+      fc.property(agentsArb, (specs) => {
+        const agents = specs.map((s, i) => ({
+          ...agent(`a${i}`, { tasksCompleted: s.finished }),
+          efficiency: s.efficiency,
+        }))
+        const ranked = agents.filter((a) => a.tasksCompleted > 0).sort((a, b) => a.efficiency - b.efficiency)
+        const { worst, best } = efficiencyEnds(agents)
+        expect(worst).toBe(ranked[0])
+        expect(best).toBe(ranked[ranked.length - 1])
       }),
     )
   })
