@@ -450,49 +450,55 @@ function checkPlacements(ctx: PlacementContext, placements: Reassignment[], maxQ
 
 describe('the ranked heap of placeGreedy', () => {
   // Larger fleets than contextArb's, with few distinct speeds and loads, so ties are common.
-  const fleetArb = fc
-    .record({
-      agents: fc.array(
-        fc.record({
-          capacity: fc.integer({ min: 1, max: 3 }),
-          capabilities: fc.subarray(capabilityNames),
-          state: fc.constantFrom<'idle' | 'busy' | 'left'>('idle', 'busy', 'busy', 'left'),
-          inFlight: fc.integer({ min: 0, max: 2 }),
-          meanMs: fc.option(fc.constantFrom(100, 200, 300), { nil: null }),
-          kinds: fc.dictionary(fc.constantFrom(...kindNames), fc.constantFrom(100, 200), { maxKeys: 2 }),
-        }),
-        { minLength: 1, maxLength: 30 },
-      ),
-      tasks: fc.array(taskArb, { maxLength: 40 }),
-      maxQueuedPerSlot: fc.option(fc.nat(2)),
-      draining: fc.array(fc.boolean(), { minLength: 30, maxLength: 30 }),
-    })
-    .map(({ agents, tasks: specs, maxQueuedPerSlot, draining }) => {
-      const ctx = context({
-        agents: agents.map((a, i): AgentSpec => ({ id: `a${String(i).padStart(2, '0')}`, ...a })),
-        unassigned: specs.map((t, i) => task(`t${i}`, { ...t, queuedAt: i })),
+  const fleetArb = (maxTasks: number) =>
+    fc
+      .record({
+        agents: fc.array(
+          fc.record({
+            capacity: fc.integer({ min: 1, max: 3 }),
+            capabilities: fc.subarray(capabilityNames),
+            state: fc.constantFrom<'idle' | 'busy' | 'left'>('idle', 'busy', 'busy', 'left'),
+            inFlight: fc.integer({ min: 0, max: 2 }),
+            meanMs: fc.option(fc.constantFrom(100, 200, 300), { nil: null }),
+            kinds: fc.dictionary(fc.constantFrom(...kindNames), fc.constantFrom(100, 200), { maxKeys: 2 }),
+          }),
+          { minLength: 1, maxLength: 30 },
+        ),
+        tasks: fc.array(taskArb, { maxLength: maxTasks }),
+        maxQueuedPerSlot: fc.option(fc.nat(2)),
+        draining: fc.array(fc.boolean(), { minLength: 30, maxLength: 30 }),
       })
-      ctx.draining = new Set(ctx.snapshot.agents.filter((_, i) => draining[i]).map((a) => a.agentId))
-      return { ctx, maxQueuedPerSlot }
-    })
+      .map(({ agents, tasks: specs, maxQueuedPerSlot, draining }) => {
+        const ctx = context({
+          agents: agents.map((a, i): AgentSpec => ({ id: `a${String(i).padStart(2, '0')}`, ...a })),
+          unassigned: specs.map((t, i) => task(`t${i}`, { ...t, queuedAt: i })),
+        })
+        ctx.draining = new Set(ctx.snapshot.agents.filter((_, i) => draining[i]).map((a) => a.agentId))
+        return { ctx, maxQueuedPerSlot }
+      })
 
-  it('places every task where the scan of the candidates would, for each ranked strategy', () => {
-    const pairs = [
-      [leastLoadedChoice, byLoad],
-      [tightestFitChoice, byFit],
-      [earliestCompletion, byCompletion],
-    ] as const
-    fc.assert(
-      fc.property(fleetArb, fc.constantFrom(0, 1, 2), ({ ctx, maxQueuedPerSlot }, which) => {
-        const [choose, ranking] = pairs[which]
-        const options = strategyOptionsSchema.parse({ maxQueuedPerSlot })
-        const scanned = placeGreedy(ctx, options, choose)
-        const ranked = placeGreedy(ctx, options, choose, undefined, ranking)
-        expect(ranked).toEqual(scanned)
-      }),
-      { numRuns: 1000 },
-    )
-  })
+  const pairs = [
+    [leastLoadedChoice, byLoad],
+    [tightestFitChoice, byFit],
+    [earliestCompletion, byCompletion],
+  ] as const
+  // Fewer tasks than candidates too: a heap keeps only as many first-ranked candidates as tasks remain, and
+  // placements of other groups take room from them.
+  it.each([40, 4])(
+    'places every task where the scan of the candidates would, for each ranked strategy (%i tasks at most)',
+    (maxTasks) => {
+      fc.assert(
+        fc.property(fleetArb(maxTasks), fc.constantFrom(0, 1, 2), ({ ctx, maxQueuedPerSlot }, which) => {
+          const [choose, ranking] = pairs[which]
+          const options = strategyOptionsSchema.parse({ maxQueuedPerSlot })
+          const scanned = placeGreedy(ctx, options, choose)
+          const ranked = placeGreedy(ctx, options, choose, undefined, ranking)
+          expect(ranked).toEqual(scanned)
+        }),
+        { numRuns: 1000 },
+      )
+    },
+  )
 })
 
 describe('every strategy on random contexts', () => {

@@ -66,20 +66,26 @@ export function placeGreedy(
   const heaps = new Map<readonly AgentSnapshot[], Map<string, RankHeap>>()
   // Placements so far per agent: a heap entry made before the last of them is stale.
   const placedOn = new Map<AgentSnapshot, number>()
-  const entry = (agent: AgentSnapshot, index: number, task: PendingTask): RankEntry => ({
-    agent,
-    index,
-    rank: (ranking as Ranking).rank(agent, task, model),
-    version: placedOn.get(agent) ?? 0,
-  })
-  const top = (task: PendingTask, capable: readonly AgentSnapshot[], group: string): AgentSnapshot | null => {
+  const entry = (
+    agent: AgentSnapshot,
+    index: number,
+    task: PendingTask,
+    rank = (ranking as Ranking).rank(agent, task, model),
+  ): RankEntry => ({ agent, index, rank, version: placedOn.get(agent) ?? 0 })
+  const top = (
+    task: PendingTask,
+    capable: readonly AgentSnapshot[],
+    group: string,
+    tasksLeft: number,
+  ): AgentSnapshot | null => {
     let byGroup = heaps.get(capable)
     if (!byGroup) heaps.set(capable, (byGroup = new Map()))
     let heap = byGroup.get(group)
     if (!heap) {
-      const entries: RankEntry[] = []
-      for (let i = 0; i < capable.length; i++) if (hasRoom(capable[i])) entries.push(entry(capable[i], i, task))
-      heap = new RankHeap(entries)
+      const rankOf = (agent: AgentSnapshot) => (ranking as Ranking).rank(agent, task, model)
+      heap = new RankHeap(
+        firstRanked(capable, tasksLeft, hasRoom, rankOf, (agent, i, rank) => entry(agent, i, task, rank)),
+      )
       byGroup.set(group, heap)
     }
     for (let best = heap.peek(); best !== undefined; best = heap.peek()) {
@@ -92,13 +98,15 @@ export function placeGreedy(
     }
     return null
   }
-  for (const task of placementOrder(ctx.unassigned)) {
+  const ordered = placementOrder(ctx.unassigned)
+  for (let t = 0; t < ordered.length; t++) {
+    const task = ordered[t]
     if (room === 0) break
     const capable = model.capable(task)
     if (full.has(capable)) continue
     const group = ranking ? ranking.group(task) : null
     let agent: AgentSnapshot | null
-    if (group !== null) agent = top(task, capable, group)
+    if (group !== null) agent = top(task, capable, group, ordered.length - t)
     else {
       const candidates = bounded ? capable.filter(hasRoom) : capable
       agent = candidates.length > 0 ? choose(task, candidates, model) : null
@@ -122,28 +130,79 @@ export function placeGreedy(
   return placements
 }
 
+/**
+ * The `keep` first-ranked candidates with room, as entries: a heap of these answers exactly as a heap of all of them
+ * would for the rest of the call when at most `keep` tasks remain. A candidate leaves the heap only by losing room,
+ * and room (like rank) changes only for an agent placed on; with fewer than `keep` placements since, some candidate
+ * of the first `keep` is untouched, still has room, and ranks before every candidate left out (whose rank can only
+ * have risen). On 10,000 candidates and 100 tasks this spares the heap of all of them and an entry per candidate.
+ */
+function firstRanked(
+  capable: readonly AgentSnapshot[],
+  keep: number,
+  hasRoom: (agent: AgentSnapshot) => boolean,
+  rankOf: (agent: AgentSnapshot) => Rank,
+  entryOf: (agent: AgentSnapshot, index: number, rank: Rank) => RankEntry,
+): RankEntry[] {
+  // A max-heap of the best so far (its root the worst of them), replaced at the root by anything before it; an entry
+  // is made only for a candidate that gets in.
+  const kept: RankEntry[] = []
+  if (keep <= 0) return kept
+  for (let i = 0; i < capable.length; i++) {
+    const agent = capable[i]
+    if (!hasRoom(agent)) continue
+    const rank = rankOf(agent)
+    if (kept.length < keep) {
+      let at = kept.push(entryOf(agent, i, rank)) - 1
+      while (at > 0) {
+        const parent = (at - 1) >> 1
+        if (!before(kept[parent], kept[at])) break
+        ;[kept[at], kept[parent]] = [kept[parent], kept[at]]
+        at = parent
+      }
+    } else if (ranksBefore(rank, i, kept[0].rank, kept[0].index)) {
+      kept[0] = entryOf(agent, i, rank)
+      for (let at = 0; ; ) {
+        const l = 2 * at + 1
+        const r = l + 1
+        let m = at
+        if (l < kept.length && before(kept[m], kept[l])) m = l
+        if (r < kept.length && before(kept[m], kept[r])) m = r
+        if (m === at) break
+        ;[kept[at], kept[m]] = [kept[m], kept[at]]
+        at = m
+      }
+    }
+  }
+  return kept
+}
+
+type Rank = ReadonlyArray<number | string>
+
 interface RankEntry {
   agent: AgentSnapshot
   /** Place among the candidates: ties go to the earlier, as in a scan. */
   index: number
-  rank: ReadonlyArray<number | string>
+  rank: Rank
   /** placedOn for the agent when the rank was taken. */
   version: number
 }
 
 /** Lower first: rank element by element (NaN as +Infinity), then candidate order. */
-function before(a: RankEntry, b: RankEntry): boolean {
-  for (let i = 0; i < a.rank.length; i++) {
-    let x = a.rank[i]
-    let y = b.rank[i]
+function ranksBefore(a: Rank, aIndex: number, b: Rank, bIndex: number): boolean {
+  for (let i = 0; i < a.length; i++) {
+    let x = a[i]
+    let y = b[i]
     if (x === y) continue
     if (typeof x === 'number' && Number.isNaN(x)) x = Number.POSITIVE_INFINITY
     if (typeof y === 'number' && Number.isNaN(y)) y = Number.POSITIVE_INFINITY
     if (x < y) return true
     if (y < x) return false
   }
-  return a.index < b.index
+  return aIndex < bIndex
 }
+
+const before = (a: RankEntry, b: RankEntry): boolean => ranksBefore(a.rank, a.index, b.rank, b.index)
 
 /** A binary min-heap of rank entries, made from all of them at once (linear time). */
 class RankHeap {
