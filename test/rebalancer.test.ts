@@ -33,6 +33,9 @@ describe('workload analysis', () => {
     })
     const analysis = createRebalancer().analyse(ctx)
     expect(analysis.loads).toEqual({ a: 3, b: 1, c: 0, d: 0 })
+    // Made when first read, and carried by a JSON copy like every other field.
+    expect(JSON.parse(JSON.stringify(analysis)).loads).toEqual({ a: 3, b: 1, c: 0, d: 0 })
+    expect(Object.keys(JSON.parse(JSON.stringify(analysis)).drainMs)).toEqual(['a', 'b', 'c', 'd'])
     expect(analysis.meanLoad).toBe(1)
     expect(analysis.imbalance).toBeCloseTo(Math.sqrt(6 / 4), 12)
     expect(analysis.overloaded).toEqual(['a'])

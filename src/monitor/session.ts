@@ -364,7 +364,9 @@ export class MonitorSession implements SwarmSession {
       let list = running.get(agentId)
       if (list) return list
       const agent = state.agents.get(agentId)
-      list = agent?.live ? agent.running.map((task) => runningOf(task, now)) : []
+      // Most agents of a large fleet run nothing at a tick: one shared empty list, nothing kept for them.
+      if (!agent?.live || agent.running.length === 0) return noRunning
+      list = agent.running.map((task) => runningOf(task, now))
       running.set(agentId, list)
       return list
     }
@@ -574,6 +576,7 @@ export class MonitorSession implements SwarmSession {
 }
 
 const noDraining: ReadonlySet<string> = new Set()
+const noRunning: readonly RunningTask[] = Object.freeze([])
 
 /** What a plug-in's placement decision must at least carry to be acted on. */
 function isDecision(value: unknown): value is Reassignment {

@@ -59,6 +59,7 @@ export interface ExpectedCompletionModel {
 }
 
 export const defaultPriorServiceMs = 1000
+const noTasks: readonly PendingTask[] = Object.freeze([])
 /** Agents sampled for the mean capable agent behind a placement's `expectedGainMs`. */
 export const referenceAgents = 64
 
@@ -94,7 +95,13 @@ export function createExpectedCompletion(
   // with a ranking) need not hash every id of a large fleet.
   let byIdMap: Map<string, AgentSnapshot> | null = null
   const byId = {
-    get: (agentId: string) => (byIdMap ??= new Map(snapshot.agents.map((a) => [a.agentId, a]))).get(agentId),
+    get: (agentId: string) => {
+      if (byIdMap === null) {
+        byIdMap = new Map()
+        for (const a of snapshot.agents) byIdMap.set(a.agentId, a)
+      }
+      return byIdMap.get(agentId)
+    },
   }
 
   const fleetKindMs = new Map<string, number>()
@@ -215,7 +222,10 @@ export function createExpectedCompletion(
     let list = remaining.get(agent)
     if (list) return list
     if (ctx.runningAt) {
-      list = ctx.runningAt(agent.agentId).map((task: RunningTask) => {
+      const running = ctx.runningAt(agent.agentId)
+      // Nothing kept for an agent running nothing (most of a large fleet at a tick): a fresh empty list is as cheap.
+      if (running.length === 0) return []
+      list = running.map((task: RunningTask) => {
         const ranMs = Math.max(0, ctx.now - task.startedAt)
         return Math.max(serviceMs(agent, task) - ranMs, ranMs / 4)
       })
@@ -232,7 +242,7 @@ export function createExpectedCompletion(
     work = 0
     const agent = known ?? byId.get(agentId)
     if (agent) {
-      const queuedTasks = ctx.queuedAt.get(agentId) ?? []
+      const queuedTasks = ctx.queuedAt.get(agentId) ?? noTasks
       for (const task of queuedTasks) work += serviceMs(agent, task)
       if (ctx.runningAt && isLive(agent)) for (const ms of remainingMs(agent)) work += ms
       else {
@@ -244,17 +254,16 @@ export function createExpectedCompletion(
     initialWork.set(agentId, work)
     return work
   }
-  // Tasks each agent holds (in flight plus queued, listed or only counted), this call's placements included:
-  // strategies ask for every candidate of every task, so it is one lookup once known.
+  // Tasks each agent holds (in flight plus queued, listed or only counted), this call's placements included: from
+  // the entry and the listed queue, kept only for agents this call gave work to or took it from (a map of every
+  // agent asked about cost more to fill than the two reads it saves).
   const held = new Map<string, number>()
   const occupancy = (agentId: string, known?: AgentSnapshot): number => {
-    let count = held.get(agentId)
+    const count = held.get(agentId)
     if (count !== undefined) return count
     const agent = known ?? byId.get(agentId)
     const listed = ctx.queuedAt.get(agentId)?.length ?? 0
-    count = agent ? agent.inFlight + Math.max(agent.queued, listed) : listed
-    held.set(agentId, count)
-    return count
+    return agent ? agent.inFlight + Math.max(agent.queued, listed) : listed
   }
   const addedWork = new Map<string, number>()
   const backlogMs = (agentId: string, known?: AgentSnapshot) =>
