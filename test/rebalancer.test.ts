@@ -7,6 +7,7 @@ import type { PendingTask } from '../src/model/strategy.js'
 import type { SwarmEvent } from '../src/model/swarm-event.js'
 import { createSwarmMonitor } from '../src/monitor/create-swarm-monitor.js'
 import { createRebalancer, rebalancerConfigSchema } from '../src/strategies/index.js'
+import { firstInOrder } from '../src/strategies/rebalancer.js'
 import { type AgentSpec, context, task, tasks } from './strategies-fixtures.js'
 
 const ids = (moves: { taskId: string }[]) => moves.map((m) => m.taskId)
@@ -53,6 +54,30 @@ describe('workload analysis', () => {
   })
 })
 
+describe('firstInOrder', () => {
+  it('is the head of a stable sort of the candidates it keeps (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.option(fc.constantFrom(0, 1, 2.5, 7), { nil: null }), { maxLength: 40 }),
+        fc.integer({ min: 1, max: 10 }),
+        fc.boolean(),
+        (values, k, descending) => {
+          // null marks a candidate to skip; few distinct values, so ties (broken by place) are common.
+          const v = (i: number) => values[i] as number
+          const before = descending
+            ? (a: number, b: number) => v(a) > v(b) || (v(a) === v(b) && a > b)
+            : (a: number, b: number) => v(a) < v(b) || (v(a) === v(b) && a < b)
+          const kept = values.map((x, i) => (x === null ? -1 : i)).filter((i) => i >= 0)
+          const sorted = [...kept].sort((a, b) => (before(a, b) ? -1 : 1))
+          expect(firstInOrder(values.length, k, (j) => (values[j] === null ? -1 : j), before)).toEqual(
+            sorted.slice(0, k),
+          )
+        },
+      ),
+    )
+  })
+})
+
 describe('rebalance', () => {
   it('moves queued tasks from the tail of an overloaded agent to idle ones while the gain is worth it', () => {
     const rebalancer = createRebalancer({ minGainMs: 50, maxMovesPerTick: 10 })
@@ -71,6 +96,26 @@ describe('rebalance', () => {
       ['t2', 'a', 'c', 200],
     ])
     expect(moves.every((m) => m.reason === 'rebalance' && m.at === 10_000)).toBe(true)
+  })
+
+  it('ranks receivers by drain time as the moves of the tick change it', () => {
+    // 32 receivers drain in 100 ms and run a task in 100; z drains in 150 but runs one in 1, so it is the best
+    // target yet 33rd by drain time, outside the 32 a move weighs, until the first move raises r00's drain to 200.
+    const receivers: AgentSpec[] = Array.from({ length: 32 }, (_, i) => ({
+      id: `r${String(i).padStart(2, '0')}`,
+      meanMs: 100,
+      inFlight: 1,
+    }))
+    const ctx = context({
+      agents: [{ id: 'a', meanMs: 1000, inFlight: 1 }, ...receivers, { id: 'z', meanMs: 1, inFlight: 150 }],
+      queued: { a: tasks(3, 't') },
+      now: 10_000,
+    })
+    const moves = createRebalancer({ maxMovesPerTick: 2 }).rebalance(ctx)
+    expect(moves.map((m) => [m.taskId, m.toAgentId])).toEqual([
+      ['t2', 'r00'],
+      ['t1', 'z'],
+    ])
   })
 
   it('balances drain time, not task count: equal queues on a slow and a fast agent are imbalanced', () => {

@@ -80,6 +80,31 @@ function coefficientOfVariation(values: ArrayLike<number>): number {
   return Math.sqrt(squares / n) / mean
 }
 
+/**
+ * The first `k` of `n` candidates (`at(j)`, skipped when negative) in the order `before`, in that order: an insertion
+ * into a short sorted list, one comparison for most candidates (the rebalancer's sources and targets per move, where
+ * sorting the fleet per move took a tenth of a 10,000-agent tick).
+ */
+export function firstInOrder(
+  n: number,
+  k: number,
+  at: (j: number) => number,
+  before: (a: number, b: number) => boolean,
+): number[] {
+  const out: number[] = []
+  for (let j = 0; j < n; j++) {
+    const candidate = at(j)
+    if (candidate < 0 || (out.length === k && !before(candidate, out[k - 1]))) continue
+    let i = out.length === k ? k - 1 : out.length
+    while (i > 0 && before(candidate, out[i - 1])) {
+      out[i] = out[i - 1]
+      i--
+    }
+    out[i] = candidate
+  }
+  return out
+}
+
 /** `values[i]` under the id of `agents[i]`. */
 function byAgentId(agents: readonly AgentSnapshot[], values: Float64Array): Record<string, number> {
   const out: Record<string, number> = {}
@@ -325,20 +350,37 @@ export function createRebalancer(config?: RebalancerConfigInput, options: Rebala
     }
 
     if (!analysis.rebalancing) return out
+    // By expected drain time, not task count: a slow agent's few tasks can wait longer than a fast agent's many.
+    // Receivers in order of drain time (then place): the quickest to drain receive, the slowest holding queued
+    // tasks give. Drain times are worked out once and kept up to date, as a move changes only its two agents.
     const drainOf = (agent: AgentSnapshot) => model.backlogOf(agent) / Math.max(1, agent.capacity)
+    const drainAt = new Float64Array(receivers.length)
+    const holding: number[] = []
+    for (let i = 0; i < receivers.length; i++) {
+      drainAt[i] = drainOf(receivers[i])
+      if ((queues.get(receivers[i].agentId)?.length ?? 0) > 0) holding.push(i)
+    }
+    const quicker = (a: number, b: number) => drainAt[a] < drainAt[b] || (drainAt[a] === drainAt[b] && a < b)
+    const slower = (a: number, b: number) => quicker(b, a)
     for (let moved = 0; moved < settings.maxMovesPerTick; moved++) {
-      // By expected drain time, not task count: a slow agent's few tasks can wait longer than a fast agent's many.
-      const byDrain = receivers
-        .map((agent) => ({ agent, drainMs: drainOf(agent) }))
-        .sort((x, y) => x.drainMs - y.drainMs)
-      const sources = byDrain
-        .filter((x) => (queues.get(x.agent.agentId)?.length ?? 0) > 0)
-        .slice(-sourcesPerMove)
-        .map((x) => x.agent)
-      const targets = byDrain.slice(0, targetsPerMove).map((x) => x.agent)
-      let best: { task: PendingTask; from: string; to: string; gainMs: number; sourceMs: number } | null = null
-      for (const source of sources) {
-        const from = source.agentId
+      const sources = firstInOrder(
+        holding.length,
+        sourcesPerMove,
+        (j) => ((queues.get(receivers[holding[j]].agentId)?.length ?? 0) > 0 ? holding[j] : -1),
+        slower,
+      ).reverse()
+      const targets = firstInOrder(receivers.length, targetsPerMove, (j) => j, quicker)
+      let best: {
+        task: PendingTask
+        from: string
+        to: string
+        gainMs: number
+        sourceMs: number
+        fromAt: number
+        toAt: number
+      } | null = null
+      for (const sourceAt of sources) {
+        const from = receivers[sourceAt].agentId
         const queue = queues.get(from) ?? []
         let behind = 0
         for (let i = queue.length - 1; i >= Math.max(0, queue.length - settings.scanDepth); i--) {
@@ -347,15 +389,19 @@ export function createRebalancer(config?: RebalancerConfigInput, options: Rebala
           behind += serviceMs
           if (task.assignedAt === null || now - task.assignedAt < settings.minDwellMs) continue
           const hereMs = (model.backlogMs(from) - behind) / capacityOf(from) + serviceMs
-          for (const target of targets) {
+          for (const targetAt of targets) {
+            const target = receivers[targetAt]
             if (!allowedTarget(task, from, target, now) || !hasRoom(model, target)) continue
             const gainMs = hereMs - model.completionMs(target, task)
-            if (!best || gainMs > best.gainMs) best = { task, from, to: target.agentId, gainMs, sourceMs: serviceMs }
+            if (!best || gainMs > best.gainMs)
+              best = { task, from, to: target.agentId, gainMs, sourceMs: serviceMs, fromAt: sourceAt, toAt: targetAt }
           }
         }
       }
       if (!best || best.gainMs <= settings.minGainMs) break
       move(best.task, best.from, best.to, 'rebalance', best.gainMs, best.sourceMs)
+      drainAt[best.fromAt] = drainOf(receivers[best.fromAt])
+      drainAt[best.toAt] = drainOf(receivers[best.toAt])
       const queue = queues.get(best.from)!
       queue.splice(queue.indexOf(best.task), 1)
     }
