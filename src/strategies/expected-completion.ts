@@ -39,16 +39,19 @@ export interface ExpectedCompletionModel {
   backlogMs(agentId: string): number
   /** backlog / capacity + service: when the task would finish if appended to the agent now. */
   completionMs(agent: AgentSnapshot, task: PendingTask): number
-  /** Tasks the agent holds (in flight plus queued), including work added in this call. */
-  occupancy(agentId: string): number
+  /**
+   * Tasks the agent holds (in flight plus queued), including work added in this call. `agent`, its entry when at hand,
+   * spares a look-up by id (on a large fleet the first one builds a map of every agent).
+   */
+  occupancy(agentId: string, agent?: AgentSnapshot): number
   /** occupancy / capacity of one of `agents` (no look-up by id). */
   loadOf(agent: AgentSnapshot): number
   /** backlogMs of one of `agents` (no look-up by id). */
   backlogOf(agent: AgentSnapshot): number
   /** Whether the context lists the agent as draining (see PlacementContext.draining). */
   draining(agentId: string): boolean
-  /** Record work given to (positive) or taken from (negative) an agent within this call. */
-  addWork(agentId: string, serviceMs: number, tasks: number): void
+  /** Record work given to (positive) or taken from (negative) an agent within this call (`agent` as for occupancy). */
+  addWork(agentId: string, serviceMs: number, tasks: number, agent?: AgentSnapshot): void
   /** Live agents holding every capability the task requires (cached per set of requirements). */
   capable(task: PendingTask): readonly AgentSnapshot[]
   /**
@@ -326,9 +329,9 @@ export function createExpectedCompletion(
     loadOf: (agent) => occupancy(agent.agentId, agent) / Math.max(1, agent.capacity),
     backlogOf: (agent) => backlogMs(agent.agentId, agent),
     draining: (agentId) => ctx.draining?.has(agentId) ?? false,
-    addWork(agentId, ms, tasks) {
+    addWork(agentId, ms, tasks, agent) {
       addedWork.set(agentId, (addedWork.get(agentId) ?? 0) + ms)
-      held.set(agentId, Math.max(0, occupancy(agentId) + tasks))
+      held.set(agentId, Math.max(0, occupancy(agentId, agent) + tasks))
     },
   }
 }

@@ -247,14 +247,17 @@ function placeJustInTime(
   for (const agent of model.agents) {
     if (model.measured(agent)) continue
     // One probe per idle slot: an agent of capacity k measures k tasks at once.
-    let idle = Math.min(Math.max(1, agent.capacity) - model.occupancy(agent.agentId), roomOf(agent, model, settings))
+    let idle = Math.min(
+      Math.max(1, agent.capacity) - model.occupancy(agent.agentId, agent),
+      roomOf(agent, model, settings),
+    )
     while (idle-- > 0) {
       shortestFirst ??= [...pending].sort((a, b) => sizeOf(a) - sizeOf(b))
       const probe = shortestFirst.find((task) => !taken.has(task.taskId) && canRun(agent, task))
       if (!probe) break
       const serviceMs = model.serviceMs(agent, probe)
       place(probe, agent, serviceMs)
-      model.addWork(agent.agentId, serviceMs, 1)
+      model.addWork(agent.agentId, serviceMs, 1, agent)
     }
   }
 
@@ -295,7 +298,7 @@ function placeJustInTime(
     queue = { plans: [], busy: [], pace: new Map() }
     for (const agent of capable) {
       if (!model.measured(agent)) continue
-      if (model.occupancy(agent.agentId) >= Math.max(1, agent.capacity)) {
+      if (model.occupancy(agent.agentId, agent) >= Math.max(1, agent.capacity)) {
         queue.busy.push(agent)
         continue
       }

@@ -21,10 +21,11 @@ export type ChooseAgent = (
  * draining, its free slots only.
  */
 export function roomOf(agent: AgentSnapshot, model: ExpectedCompletionModel, options: StrategyOptions): number {
-  if (model.draining(agent.agentId)) return Math.max(0, Math.max(1, agent.capacity) - model.occupancy(agent.agentId))
+  if (model.draining(agent.agentId))
+    return Math.max(0, Math.max(1, agent.capacity) - model.occupancy(agent.agentId, agent))
   if (options.maxQueuedPerSlot === null) return Number.POSITIVE_INFINITY
   const limit = Math.max(1, agent.capacity) * (1 + options.maxQueuedPerSlot)
-  return Math.max(0, limit - model.occupancy(agent.agentId))
+  return Math.max(0, limit - model.occupancy(agent.agentId, agent))
 }
 
 /**
@@ -123,7 +124,7 @@ export function placeGreedy(
       expectedGainMs: placementGainMs(model, task, completionMs),
       at: ctx.now,
     })
-    model.addWork(agent.agentId, model.serviceMs(agent, task), 1)
+    model.addWork(agent.agentId, model.serviceMs(agent, task), 1, agent)
     placedOn.set(agent, (placedOn.get(agent) ?? 0) + 1)
     room--
   }

@@ -271,7 +271,7 @@ export function createRebalancer(config?: RebalancerConfigInput, options: Rebala
   function hasRoom(model: ExpectedCompletionModel, target: AgentSnapshot): boolean {
     return (
       maxQueuedPerSlot === null ||
-      model.occupancy(target.agentId) < Math.max(1, target.capacity) * (1 + maxQueuedPerSlot)
+      model.occupancy(target.agentId, target) < Math.max(1, target.capacity) * (1 + maxQueuedPerSlot)
     )
   }
 
@@ -306,7 +306,7 @@ export function createRebalancer(config?: RebalancerConfigInput, options: Rebala
         earlier && earlier.fromAgentId === from ? new Set([...earlier.declinedBy, earlier.toAgentId]) : noAgents
       moves.set(task.taskId, { fromAgentId: from, toAgentId: to, at: now, declinedBy })
       model.addWork(from, -sourceMs, -1)
-      model.addWork(to, model.serviceMs(target, task), 1)
+      model.addWork(to, model.serviceMs(target, task), 1, target)
     }
     const serviceAt = (agentId: string, task: PendingTask) => {
       const agent = model.agent(agentId)
