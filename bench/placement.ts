@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- placement [--json]`: what one tick of placement and rebalancing costs, per strategy, on seeded
- * synthetic fleets (8, 100 and 1000 agents with random speeds per kind, capacities 1-2, 70% of capabilities each,
- * three queued tasks each; 50 or 512 pending tasks, half with a required capability). Best of 3 calls, ms.
+ * synthetic fleets (8, 100, 1000 and 10,000 agents with random speeds per kind, capacities 1-2, 70% of capabilities
+ * each, three queued tasks each; 50, 512 or 100 pending tasks, half with a required capability). Best of 3 calls, ms.
  */
 import type { PendingTask } from '../src/model/strategy.js'
 import { createRebalancer, createStrategy, strategyNames } from '../src/strategies/index.js'
@@ -43,13 +43,15 @@ function fleetContext(agents: number, pending: number) {
 
 export const placement: Benchmark = {
   name: 'placement',
-  summary: 'cost of one tick of placement per strategy, and of the rebalancer, at 8 to 1000 agents',
+  summary: 'cost of one tick of placement per strategy, and of the rebalancer, at 8 to 10,000 agents',
   async run({ json }) {
     const results: Array<{ agents: number; pending: number; name: string; ms: number; placed: number }> = []
     for (const [agents, pending] of [
       [8, 50],
       [100, 512],
       [1000, 512],
+      // The pipeline bench's placing tick: 100 tasks on 10,000 agents.
+      [10_000, 100],
     ]) {
       const ctx = fleetContext(agents, pending)
       for (const name of strategyNames) {

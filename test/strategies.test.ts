@@ -450,7 +450,7 @@ function checkPlacements(ctx: PlacementContext, placements: Reassignment[], maxQ
 
 describe('the ranked heap of placeGreedy', () => {
   // Larger fleets than contextArb's, with few distinct speeds and loads, so ties are common.
-  const fleetArb = (maxTasks: number) =>
+  const fleetArb = (maxTasks: number, maxAgents = 30) =>
     fc
       .record({
         agents: fc.array(
@@ -462,11 +462,11 @@ describe('the ranked heap of placeGreedy', () => {
             meanMs: fc.option(fc.constantFrom(100, 200, 300), { nil: null }),
             kinds: fc.dictionary(fc.constantFrom(...kindNames), fc.constantFrom(100, 200), { maxKeys: 2 }),
           }),
-          { minLength: 1, maxLength: 30 },
+          { minLength: 1, maxLength: maxAgents },
         ),
         tasks: fc.array(taskArb, { maxLength: maxTasks }),
         maxQueuedPerSlot: fc.option(fc.nat(2)),
-        draining: fc.array(fc.boolean(), { minLength: 30, maxLength: 30 }),
+        draining: fc.array(fc.boolean(), { minLength: maxAgents, maxLength: maxAgents }),
       })
       .map(({ agents, tasks: specs, maxQueuedPerSlot, draining }) => {
         const ctx = context({
@@ -482,13 +482,16 @@ describe('the ranked heap of placeGreedy', () => {
     [tightestFitChoice, byFit],
     [earliestCompletion, byCompletion],
   ] as const
-  // Fewer tasks than candidates too: a heap keeps only as many first-ranked candidates as tasks remain, and
+  // Far fewer tasks than candidates too: a heap then keeps only as many first-ranked candidates as tasks remain, and
   // placements of other groups take room from them.
-  it.each([40, 4])(
-    'places every task where the scan of the candidates would, for each ranked strategy (%i tasks at most)',
-    (maxTasks) => {
+  it.each([
+    [40, 30],
+    [3, 80],
+  ])(
+    'places every task where the scan of the candidates would, for each ranked strategy (%i tasks, %i agents at most)',
+    (maxTasks, maxAgents) => {
       fc.assert(
-        fc.property(fleetArb(maxTasks), fc.constantFrom(0, 1, 2), ({ ctx, maxQueuedPerSlot }, which) => {
+        fc.property(fleetArb(maxTasks, maxAgents), fc.constantFrom(0, 1, 2), ({ ctx, maxQueuedPerSlot }, which) => {
           const [choose, ranking] = pairs[which]
           const options = strategyOptionsSchema.parse({ maxQueuedPerSlot })
           const scanned = placeGreedy(ctx, options, choose)
