@@ -258,8 +258,9 @@ export function createExpectedCompletion(
     return work
   }
   // Tasks each agent holds (in flight plus queued, listed or only counted), this call's placements included:
-  // strategies ask for every candidate of every task, so it is one lookup once known. (Kept only for agents a call
-  // changed, a pass over 10,000 agents was 15% quicker, but a greedy call with 512 tasks on 1000 agents 40% slower.)
+  // strategies ask for every candidate of every task, so it is one lookup once known. (Keeping only the agents a call
+  // changed measured the same on 100 and 1000 agents with 512 tasks and about 5% quicker on 10,000 with 100: not
+  // worth a second rule.)
   const held = new Map<string, number>()
   const occupancy = (agentId: string, known?: AgentSnapshot): number => {
     let count = held.get(agentId)
