@@ -118,6 +118,17 @@ describe('rebalance', () => {
     ])
   })
 
+  it('never moves a task for a gain that is not a number (a size past the largest double)', () => {
+    const ctx = context({
+      agents: [{ id: 'a0' }, { id: 'a1', meanMs: 100 }, { id: 'a2' }, { id: 'a8', ratios: { k1: 2 } }],
+      queued: { a0: [task('q0')], a2: [task('q1'), task('q2', { estimatedMs: 1e308 })] },
+      now: 10_000,
+    })
+    const settings = { imbalanceThreshold: 0, minDwellMs: 0, maxMovesPerTick: 30, minGainMs: 0, scanDepth: 10 }
+    const moves = createRebalancer(settings, { maxQueuedPerSlot: 1 }).rebalance(ctx)
+    expect(moves.map((m) => [m.taskId, m.toAgentId, m.expectedGainMs])).toEqual([['q0', 'a1', 900]])
+  })
+
   it('balances drain time, not task count: equal queues on a slow and a fast agent are imbalanced', () => {
     const ctx = context({
       agents: [

@@ -24,7 +24,8 @@ export interface RunningTask {
 export interface PlacementContext {
   /**
    * The latest snapshot: capabilities and measured service times by kind. Between ticks it is the last one
-   * published, so its counts may be behind; `queuedAt` and `runningAt` are current.
+   * published, so its counts may be behind; `queuedAt` and `runningAt` are current. Its agent ids are unique (the
+   * monitor's always are; a context built by hand must keep them so).
    */
   snapshot: SwarmSnapshot
   /** Tasks waiting for an agent, oldest first. */

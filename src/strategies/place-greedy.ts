@@ -133,10 +133,12 @@ export function placeGreedy(
 
 /**
  * The `keep` first-ranked candidates with room, as entries: a heap of these answers exactly as a heap of all of them
- * would for the rest of the call when at most `keep` tasks remain. A candidate leaves the heap only by losing room,
- * and room (like rank) changes only for an agent placed on; with fewer than `keep` placements since, some candidate
- * of the first `keep` is untouched, still has room, and ranks before every candidate left out (whose rank can only
- * have risen). On 10,000 candidates and 100 tasks this spares the heap of all of them and an entry per candidate.
+ * would for the rest of the call, where `keep` counts the tasks left including the current one. Rank and room change
+ * only for an agent placed on, so before any later question at most `keep - 1` placements (of any group) have
+ * happened and some kept entry is untouched: its rank is current, it still has room, and it comes before the rank
+ * every left-out candidate was taken at. A heap of all of them compares those same stored ranks, so a left-out
+ * entry would never reach its top (nor be taken off and ranked again). On 10,000 candidates and 100 tasks this
+ * spares the heap of all of them and an entry per candidate.
  */
 function firstRanked(
   capable: readonly AgentSnapshot[],
@@ -216,7 +218,7 @@ function ranksBefore(a: Rank, aIndex: number, b: Rank, bIndex: number): boolean 
 
 const before = (a: RankEntry, b: RankEntry): boolean => ranksBefore(a.rank, a.index, b.rank, b.index)
 
-/** A binary min-heap of rank entries, made from all of them at once (linear time). */
+/** A binary min-heap of rank entries, made from the given ones at once (linear time). */
 class RankHeap {
   constructor(private readonly items: RankEntry[]) {
     for (let i = (items.length >> 1) - 1; i >= 0; i--) this.down(i)

@@ -393,6 +393,8 @@ export function createRebalancer(config?: RebalancerConfigInput, options: Rebala
             const target = receivers[targetAt]
             if (!allowedTarget(task, from, target, now) || !hasRoom(model, target)) continue
             const gainMs = hereMs - model.completionMs(target, task)
+            // A gain that is not a number (service times past the largest double) is no reason to move.
+            if (Number.isNaN(gainMs)) continue
             if (!best || gainMs > best.gainMs)
               best = { task, from, to: target.agentId, gainMs, sourceMs: serviceMs, fromAt: sourceAt, toAt: targetAt }
           }
