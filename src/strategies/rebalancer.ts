@@ -370,15 +370,8 @@ export function createRebalancer(config?: RebalancerConfigInput, options: Rebala
         slower,
       ).reverse()
       const targets = firstInOrder(receivers.length, targetsPerMove, (j) => j, quicker)
-      let best: {
-        task: PendingTask
-        from: string
-        to: string
-        gainMs: number
-        sourceMs: number
-        fromAt: number
-        toAt: number
-      } | null = null
+      // The move by place among the receivers (their ids follow from it).
+      let best: { task: PendingTask; gainMs: number; sourceMs: number; fromAt: number; toAt: number } | null = null
       for (const sourceAt of sources) {
         const from = receivers[sourceAt].agentId
         const queue = queues.get(from) ?? []
@@ -396,15 +389,16 @@ export function createRebalancer(config?: RebalancerConfigInput, options: Rebala
             // A gain that is not a number (service times past the largest double) is no reason to move.
             if (Number.isNaN(gainMs)) continue
             if (!best || gainMs > best.gainMs)
-              best = { task, from, to: target.agentId, gainMs, sourceMs: serviceMs, fromAt: sourceAt, toAt: targetAt }
+              best = { task, gainMs, sourceMs: serviceMs, fromAt: sourceAt, toAt: targetAt }
           }
         }
       }
       if (!best || best.gainMs <= settings.minGainMs) break
-      move(best.task, best.from, best.to, 'rebalance', best.gainMs, best.sourceMs)
+      const from = receivers[best.fromAt].agentId
+      move(best.task, from, receivers[best.toAt].agentId, 'rebalance', best.gainMs, best.sourceMs)
       drainAt[best.fromAt] = drainOf(receivers[best.fromAt])
       drainAt[best.toAt] = drainOf(receivers[best.toAt])
-      const queue = queues.get(best.from)!
+      const queue = queues.get(from)!
       queue.splice(queue.indexOf(best.task), 1)
     }
     return out
