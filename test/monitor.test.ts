@@ -309,6 +309,14 @@ describe('bad input', () => {
       'ts',
     ],
     [
+      // A host stamping microseconds: applied, it would move event time some 50,000 years on, and every later
+      // event would be out of order.
+      'a timestamp in microseconds',
+      [join('a'), { type: 'task:queued', ts: t0 * 1000, taskId: 'x' }, { type: 'task:queued', ts: t0, taskId: 'y' }],
+      'EVENT_IN_FUTURE',
+      'ts',
+    ],
+    [
       'starting a task twice',
       [
         join('a'),
@@ -343,6 +351,31 @@ describe('bad input', () => {
       expect(final.swarm.eventsInvalid).toBe(1)
     })
   }
+
+  it('rejects an event later than the wall clock by more than futureToleranceMs, reading the clock as it moves', () => {
+    let wall = t0
+    const events$ = new Subject<SwarmEvent>()
+    const session = createSwarmMonitor({ futureToleranceMs: 1000 }, { now: () => wall }).connect(events$, {
+      start: 'immediate',
+    })
+    const errors: SwarmError[] = []
+    session.errors$.subscribe((e) => errors.push(e))
+    events$.next(join('a', t0 + 1000)) // at the tolerance: applied
+    events$.next(join('b', t0 + 1001)) // past it
+    expect(errors.map((e) => [e.code, e.path])).toEqual([['EVENT_IN_FUTURE', 'ts']])
+    expect(errors[0].message).toMatch(/1001 ms later than the wall clock.*futureToleranceMs = 1000/)
+    wall = t0 + 1 // the clock moved on: the same time is now within the tolerance
+    events$.next(join('b', t0 + 1001))
+    expect(session.snapshot().swarm).toMatchObject({ agents: 2, eventsValid: 2, eventsInvalid: 1 })
+    session.dispose()
+  })
+
+  it('applies any time with futureToleranceMs null (synthetic time ahead of the clock)', async () => {
+    const far = t0 * 1000
+    const { errors, final } = await run([join('a', far), join('b', far + 1)], { futureToleranceMs: null })
+    expect(errors).toEqual([])
+    expect(final.swarm.agents).toBe(2)
+  })
 
   it('takes a failed task queued again under its id as a retry, but not a completed one', async () => {
     const evs: SwarmEvent[] = [

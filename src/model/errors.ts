@@ -13,6 +13,8 @@ export const errorCodes = {
   invalidTransition: 'EVENT_INVALID_TRANSITION',
   /** The event's timestamp is further in the past than the configured tolerance. */
   outOfOrder: 'EVENT_OUT_OF_ORDER',
+  /** The event's timestamp is later than the wall clock by more than the configured tolerance. */
+  inFuture: 'EVENT_IN_FUTURE',
   /** The same event (same id) arrived twice. */
   duplicate: 'EVENT_DUPLICATE',
   /** More agents are live (or departed within the window) than the configured `capacity`: raise it. */

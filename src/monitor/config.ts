@@ -57,6 +57,12 @@ export const swarmMonitorConfigSchema = z
     historyAgentEntries: z.number().int().min(0).default(500_000),
     /** An event older than the latest seen by more than this is rejected as out of order. */
     outOfOrderToleranceMs: z.number().finite().nonnegative().default(5000),
+    /**
+     * An event stamped later than the wall clock by more than this is rejected: applied, it would move event time
+     * on to it, and every later event would then be out of order. Null turns the check off (synthetic time that
+     * runs ahead of the clock).
+     */
+    futureToleranceMs: z.number().finite().nonnegative().nullable().default(86_400_000),
     /** A placement the host has not confirmed (task:assigned) within this time is offered again. */
     placementTimeoutMs: positiveMs.default(30_000),
     /** Bucket bounds (ms) of the service- and response-time histograms the exporters publish. */

@@ -16,6 +16,8 @@ export interface MonitorDependencies {
   resourceSource?: ResourceSource
   /** Clock of the resource sampler and of idle ticks (default: RxJS asyncScheduler, i.e. wall time). */
   scheduler?: SchedulerLike
+  /** Wall clock, ms since the epoch, of the check that rejects events from the future (default `Date.now`). */
+  now?: () => number
 }
 
 export interface ConnectOptions {
@@ -76,6 +78,7 @@ export function createSwarmMonitor(config?: SwarmMonitorConfigInput, deps: Monit
             : null,
         start: options.start ?? 'microtask',
         idleTicks: parsed.idleTicks ? interval(parsed.tickMs, deps.scheduler ?? asyncScheduler) : null,
+        wallClock: deps.now ?? Date.now,
       },
       events$,
       adapter,

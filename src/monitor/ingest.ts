@@ -44,11 +44,21 @@ export class Ingest {
   private latest = Number.NEGATIVE_INFINITY
   /** The agent `finishing` found for the task it returned. */
   private finishingAgent: AgentRecord | null = null
+  /**
+   * Timestamps up to this are not from the future: the wall clock plus `futureToleranceMs` when last read. The
+   * clock is read again only for an event past it (the wall clock only moves on), not once per event.
+   */
+  private futureHorizon: number
+  /** The wall clock when last read. */
+  private wallNow = Number.NEGATIVE_INFINITY
 
   constructor(
     private readonly config: SwarmMonitorConfig,
     readonly measurements: Measurements,
+    /** The wall clock (ms since the epoch) the future check reads. */
+    private readonly wallClock: () => number = Date.now,
   ) {
+    this.futureHorizon = config.futureToleranceMs === null ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY
     this.bounds = Float64Array.from(config.bucketBoundsMs)
     const buckets = config.bucketBoundsMs.length + 1
     this.state = new SwarmState(config.capacity, config.kindCapacity, buckets)
@@ -86,6 +96,14 @@ export class Ingest {
    */
   admit(event: SwarmEvent, tickAt = Number.NEGATIVE_INFINITY): SwarmError | null {
     const last = this.latest
+    if (event.ts > this.futureHorizon && this.pastWallClock(event.ts)) {
+      return this.reject(
+        errorCodes.inFuture,
+        `event at ${event.ts} is ${event.ts - this.wallNow} ms later than the wall clock (${this.wallNow}); ts is milliseconds since the epoch (microseconds or nanoseconds land here), and the tolerance is futureToleranceMs = ${this.config.futureToleranceMs} (null turns the check off)`,
+        event,
+        'ts',
+      )
+    }
     if (event.ts < last - this.config.outOfOrderToleranceMs) {
       return this.reject(
         errorCodes.outOfOrder,
@@ -113,6 +131,13 @@ export class Ingest {
       default:
         return null
     }
+  }
+
+  /** Whether `ts` is later than the wall clock, read now, by more than the tolerance (which is not null here). */
+  private pastWallClock(ts: number): boolean {
+    this.wallNow = this.wallClock()
+    this.futureHorizon = this.wallNow + (this.config.futureToleranceMs as number)
+    return ts > this.futureHorizon
   }
 
   /** Apply an event `admit` accepted just before (with nothing but a tick between): event time moves on to it first. */

@@ -31,6 +31,8 @@ export interface SessionParts {
   start: 'microtask' | 'immediate'
   /** Wall-clock ticks that keep snapshots and placement going while the host is quiet; null for none. */
   idleTicks: Observable<unknown> | null
+  /** The wall clock, ms since the epoch: events stamped far past it are rejected (`futureToleranceMs`). */
+  wallClock: () => number
 }
 
 const describe = (error: unknown) => (error instanceof Error ? error.message : String(error))
@@ -87,7 +89,7 @@ export class MonitorSession implements SwarmSession {
     this.config = parts.config
     this.strategy = parts.strategy
     this.measurements = new Measurements(parts.config)
-    this.ingest = new Ingest(parts.config, this.measurements)
+    this.ingest = new Ingest(parts.config, this.measurements, parts.wallClock)
     this.historyRing = new SnapshotHistory(parts.config.historySize, parts.config.historyAgentEntries)
     this.adapter = adapter
     this.definitions = { ...baseDefinitions, ...(adapter?.definitions ?? {}) }
