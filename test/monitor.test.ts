@@ -377,6 +377,30 @@ describe('bad input', () => {
     expect(final.swarm.agents).toBe(2)
   })
 
+  it('keeps a task kind named like an Object.prototype member as a kind like any other', async () => {
+    // A kind "__proto__" set the prototype of `byKind` instead of a key: the snapshot lost the kind, and the
+    // analysers walking `byKind` met the prototype's members as kinds and threw on every tick.
+    const events: SwarmEvent[] = [join('a'), join('b')]
+    for (let i = 0; i < 200; i++) {
+      const ts = t0 + i * 500
+      const agentId = i % 2 ? 'a' : 'b'
+      const kind = i % 3 === 0 ? 'constructor' : '__proto__'
+      events.push({ type: 'task:queued', ts, taskId: `t${i}`, kind, estimatedMs: 100 })
+      events.push({ type: 'task:started', ts, taskId: `t${i}`, agentId })
+      events.push({ type: 'task:completed', ts: ts + (agentId === 'a' ? 100 : 300), taskId: `t${i}`, agentId })
+    }
+    const { errors, final } = await run(events, { rebalance: true })
+    expect(errors).toEqual([])
+    const a = final.agents.find((agent) => agent.agentId === 'a')
+    expect(Object.keys(a?.byKind ?? {}).sort()).toEqual(['__proto__', 'constructor'])
+    const kind = (name: string) => a?.byKind[name]
+    expect(kind('__proto__')?.completed).toBe(67)
+    expect(kind('constructor')?.completed).toBe(33)
+    expect(Object.getOwnPropertyDescriptor(JSON.parse(JSON.stringify(a?.byKind)), '__proto__')?.value.completed).toBe(
+      67,
+    )
+  })
+
   it('takes a failed task queued again under its id as a retry, but not a completed one', async () => {
     const evs: SwarmEvent[] = [
       join('a'),

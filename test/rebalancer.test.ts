@@ -22,6 +22,14 @@ function overloaded(now: number, extra: AgentSpec[] = [{ id: 'b', meanMs: 100 }]
 }
 
 describe('workload analysis', () => {
+  it('keys loads and drain times by any agent id, "__proto__" included', () => {
+    // A plain object took the id "__proto__" as a prototype to set, not a key, and lost the agent.
+    const analysis = createRebalancer().analyse(context({ agents: [{ id: '__proto__', inFlight: 1 }, { id: 'b' }] }))
+    expect(Object.keys(analysis.loads)).toEqual(['__proto__', 'b'])
+    expect(Object.getOwnPropertyDescriptor(analysis.loads, '__proto__')?.value).toBe(1)
+    expect(Object.keys(JSON.parse(JSON.stringify(analysis)).drainMs)).toEqual(['__proto__', 'b'])
+  })
+
   it('reports loads, their mean and coefficient of variation, overloaded and underloaded agents', () => {
     const ctx = context({
       agents: [

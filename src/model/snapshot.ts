@@ -71,6 +71,7 @@ export interface AgentSnapshot {
   recoveryMs: number | null
   efficiency: number
   efficiencyParts: { speed: number; consistency: number; success: number }
+  /** By the host's kind name (own keys only: a kind named `__proto__` is one too). */
   byKind: Record<string, AgentKindStats>
   /** Service times bucketed since the session started, bounds as in `snapshot.histograms`. */
   serviceHistogram: BucketCounts

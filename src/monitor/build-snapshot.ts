@@ -1,3 +1,4 @@
+import { setOwn } from '../model/set-own.js'
 import type {
   AgentSnapshot,
   BucketCounts,
@@ -229,13 +230,13 @@ function updateView(ingest: Ingest, config: SwarmMonitorConfig, agent: AgentReco
     const failed = m.scoring.kindFailed(slot, k)
     if (completed === 0 && failed === 0) continue
     const estimated = agent.estimateRatioCount?.[k] ?? 0
-    byKind[kindNames[k]] = {
+    setOwn(byKind, kindNames[k], {
       completed,
       failed,
       meanServiceMs: orNull(m.scoring.kindMeanMs(slot, k)),
       estimateRatio: estimated > 0 ? (agent.estimateRatioSum as Float64Array)[k] / estimated : null,
       estimated,
-    }
+    })
   }
   agent.byKindView = byKind
   agent.serviceHistogramView = {

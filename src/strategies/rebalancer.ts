@@ -1,4 +1,5 @@
 import type { Reassignment } from '../model/reassignment.js'
+import { setOwn } from '../model/set-own.js'
 import type { AgentSnapshot, SwarmSnapshot } from '../model/snapshot.js'
 import type { PendingTask, PlacementContext } from '../model/strategy.js'
 import { parseConfig } from '../model/validate.js'
@@ -108,7 +109,7 @@ export function firstInOrder(
 /** `values[i]` under the id of `agents[i]`. */
 function byAgentId(agents: readonly AgentSnapshot[], values: Float64Array): Record<string, number> {
   const out: Record<string, number> = {}
-  for (let i = 0; i < agents.length; i++) out[agents[i].agentId] = values[i]
+  for (let i = 0; i < agents.length; i++) setOwn(out, agents[i].agentId, values[i])
   return out
 }
 
