@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events'
+import { Subject } from 'rxjs'
 import { describe, expect, it } from 'vitest'
 import { type EventEmitterMapping, fromEventEmitter, type HostApply } from '../src/hosts/from-event-emitter.js'
 import type { SwarmError } from '../src/model/errors.js'
@@ -158,6 +159,62 @@ describe('fromEventEmitter edge cases', () => {
     await settle()
     expect(tapped).toHaveLength(1)
     expect(session.snapshot().swarm.agents).toBe(1)
+    session.dispose()
+  })
+})
+
+describe('a refusal that arrives late', () => {
+  /** A monitor on an adapter whose apply answers only when the test says: `pending[i]` settles the i-th apply. */
+  function slowHost(config: Parameters<typeof createSwarmMonitor>[0] = {}) {
+    const events$ = new Subject<SwarmEvent>()
+    const pending: Array<{ r: Reassignment; refuse: (error: Error) => void }> = []
+    const session = createSwarmMonitor({ idleTicks: false, rebalance: false, ...config }).attach(
+      {
+        name: 'slow-host',
+        events$,
+        apply: (r) => new Promise<void>((_, refuse) => pending.push({ r, refuse })),
+      },
+      { start: 'immediate' },
+    )
+    const placed: string[] = []
+    session.reassignments$.subscribe((r) => placed.push(`${r.taskId}->${r.toAgentId}@${r.at}`))
+    return { events$, pending, session, placed }
+  }
+
+  // Task records are pooled and a task may be placed again before the host refuses an earlier placement: the
+  // refusal undid whatever placement the record carried then.
+  it('does not undo the placement of a retry under the same id', async () => {
+    const { events$, pending, session, placed } = slowHost()
+    events$.next({ type: 'agent:joined', ts: 0, agentId: 'a', capacity: 2 })
+    events$.next({ type: 'task:queued', ts: 0, taskId: 't' })
+    events$.next({ type: 'queue:depth', ts: 1000, depth: 1 })
+    events$.next({ type: 'task:cancelled', ts: 1100, taskId: 't' })
+    events$.next({ type: 'task:queued', ts: 1200, taskId: 't' })
+    events$.next({ type: 'queue:depth', ts: 2000, depth: 1 })
+    pending[0].refuse(new Error('that placement no longer applies'))
+    await new Promise((resolve) => setTimeout(resolve, 0))
+    expect(session.snapshot().agents[0].queued).toBe(1)
+    expect(session.snapshot().queue.unassigned).toBe(0)
+    events$.next({ type: 'queue:depth', ts: 3000, depth: 1 })
+    expect(placed).toEqual(['t->a@1000', 't->a@2000'])
+    session.dispose()
+  })
+
+  it('does not undo a later placement of the same task', async () => {
+    const { events$, pending, session, placed } = slowHost({ placementTimeoutMs: 1000 })
+    events$.next({ type: 'agent:joined', ts: 0, agentId: 'a' })
+    events$.next({ type: 'task:queued', ts: 0, taskId: 't' })
+    events$.next({ type: 'queue:depth', ts: 1000, depth: 1 })
+    events$.next({ type: 'queue:depth', ts: 2000, depth: 1 })
+    expect(placed).toEqual(['t->a@1000', 't->a@2000'])
+    pending[0].refuse(new Error('lapsed'))
+    await new Promise((resolve) => setTimeout(resolve, 0))
+    expect(session.snapshot().agents[0].queued).toBe(1)
+    // The refusal of the placement it was about does undo it.
+    pending[1].refuse(new Error('no room'))
+    await new Promise((resolve) => setTimeout(resolve, 0))
+    expect(session.snapshot().agents[0].queued).toBe(0)
+    expect(session.snapshot().swarm.reassignments).toEqual({ emitted: 2, applied: 0, refused: 2 })
     session.dispose()
   })
 })

@@ -1,11 +1,12 @@
 import { from, lastValueFrom, Subject, toArray } from 'rxjs'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { ConfigError, type SwarmError } from '../src/model/errors.js'
 import type { HostAdapter } from '../src/model/host-adapter.js'
 import type { Reassignment } from '../src/model/reassignment.js'
 import type { SwarmSnapshot } from '../src/model/snapshot.js'
 import type { SwarmEvent } from '../src/model/swarm-event.js'
 import { createSwarmMonitor } from '../src/monitor/create-swarm-monitor.js'
+import { Ingest } from '../src/monitor/ingest.js'
 
 /** Five ticks of one agent's work. */
 function fiveTicks(): SwarmEvent[] {
@@ -40,6 +41,22 @@ describe('session lifecycle under a subscriber that disposes', () => {
     expect(seen).toHaveLength(4)
     expect(completed).toBe(true)
     expect(errors).toEqual([])
+  })
+
+  it('does not apply the event whose tick a subscriber disposed the session in', () => {
+    // It was applied after close(), to freed WASM memory; the throw went to an errors$ already complete.
+    const events$ = new Subject<SwarmEvent>()
+    const session = createSwarmMonitor({ idleTicks: false }).connect(events$, { start: 'immediate' })
+    session.snapshots$.subscribe(() => session.dispose())
+    const spy = vi.spyOn(Ingest.prototype, 'apply')
+    try {
+      events$.next({ type: 'agent:joined', ts: 0, agentId: 'a' })
+      events$.next({ type: 'task:started', ts: 10, taskId: 't', agentId: 'a' })
+      events$.next({ type: 'task:completed', ts: 1500, taskId: 't', agentId: 'a' })
+      expect(spy.mock.calls.map(([event]) => event.type)).toEqual(['agent:joined', 'task:started'])
+    } finally {
+      spy.mockRestore()
+    }
   })
 
   it('asks nothing more of the host once a reassignments$ subscriber disposed the session', async () => {

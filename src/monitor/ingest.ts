@@ -90,11 +90,10 @@ export class Ingest {
   /**
    * Whether the event can be applied to the state as it stands at its time: null, or the reason it cannot (then
    * counted invalid). Reads and never writes: a rejected event must leave no trace, not even in event time (the
-   * session ticks between this and `apply`, and only for an event it will apply). `tickAt` is the boundary of the
-   * tick the event is about to cause, if any: placements that tick expires count as expired (they lapsed before
-   * the event's time), while what it newly places does not count (the host could not have seen it).
+   * session ticks between this and `apply`, and only for an event it will apply). Nothing that tick does changes
+   * the verdict: what it places or takes back is a proposal the host has not answered, and holds no task.
    */
-  admit(event: SwarmEvent, tickAt = Number.NEGATIVE_INFINITY): SwarmError | null {
+  admit(event: SwarmEvent): SwarmError | null {
     const last = this.latest
     if (event.ts > this.futureHorizon && this.pastWallClock(event.ts)) {
       return this.reject(
@@ -121,7 +120,7 @@ export class Ingest {
         return this.checkStarted(event)
       case 'task:completed':
       case 'task:failed':
-        return this.checkOutcome(event, tickAt)
+        return this.checkOutcome(event)
       case 'task:cancelled':
         return this.checkCancelled(event)
       case 'agent:joined':
@@ -504,9 +503,9 @@ export class Ingest {
   }
 
   /** An outcome names the task and the agent that holds it (or held it last, or any agent when none has). */
-  private checkOutcome(event: EventOf<'task:completed'> | EventOf<'task:failed'>, tickAt: number): SwarmError | null {
+  private checkOutcome(event: EventOf<'task:completed'> | EventOf<'task:failed'>): SwarmError | null {
     const task = this.state.entry(event.taskId)
-    const holderId = typeof task === 'object' ? this.holderAt(task, tickAt) : null
+    const holderId = typeof task === 'object' ? confirmedHolder(task) : null
     if (typeof task !== 'object' || holderId === null || holderId !== event.agentId) {
       if (!this.agentAt(event.agentId, event.ts)) {
         return this.reject(
@@ -542,16 +541,6 @@ export class Ingest {
     return null
   }
 
-  /** The agent holding the task once a tick at `tickAt` has expired the placements the host left unanswered. */
-  private holderAt(task: TaskRecord, tickAt: number): string | null {
-    if (task.state === 'placing' && tickAt > Number.NEGATIVE_INFINITY && this.placementLapsed(task, tickAt)) return null
-    return task.agentId
-  }
-
-  /** Whether `expireUnanswered(now)` takes the task's placement back (the one rule for both). */
-  private placementLapsed(task: TaskRecord, now: number): boolean {
-    return (task.placedAt ?? now) + this.config.placementTimeoutMs <= now
-  }
 
   /**
    * The task an admitted outcome names; its agent is left in `finishingAgent` (a pair returned per outcome was the
@@ -685,7 +674,7 @@ export class Ingest {
   expireUnanswered(now: number): void {
     const timeout = this.config.placementTimeoutMs
     for (const task of this.state.placing) {
-      if (this.placementLapsed(task, now)) this.state.transition(task, 'unassigned', null)
+      if ((task.placedAt ?? now) + timeout <= now) this.state.transition(task, 'unassigned', null)
     }
     for (const task of this.state.assigned) {
       if (task.moveTo !== null && (task.moveAt ?? now) + timeout <= now) {
@@ -710,6 +699,15 @@ export class Ingest {
     this.totals.eventsInvalid++
     return path === undefined ? { code, message, event } : { code, message, path, event }
   }
+}
+
+/**
+ * The agent the host has put the task on (assigned or running), if any. A placement the host has not answered is
+ * the monitor's proposal, not a holder: the host may have given the task to another agent, whose outcome counts,
+ * as a start from it does.
+ */
+function confirmedHolder(task: TaskRecord): string | null {
+  return task.state === 'placing' ? null : task.agentId
 }
 
 /**

@@ -193,15 +193,15 @@ export class MonitorSession implements SwarmSession {
         this.report(event)
         return
       }
-      // Checked against the state before anything moves: an event that is not applied must not tick either. The
-      // tick it will cause, if any (none for the first event: nextTickAt is NaN until then).
-      const tickAt = event.ts >= this.nextTickAt ? this.tickBoundary(event.ts) : Number.NEGATIVE_INFINITY
-      const error = this.ingest.admit(event, tickAt)
+      // Checked against the state before anything moves: an event that is not applied must not tick either.
+      const error = this.ingest.admit(event)
       if (error) {
         // Report the event as the host sent it (zod hands back a copy).
         this.report(error.event === raw ? error : { ...error, event: raw })
         return
       }
+      // The tick it causes, if any (none for the first event: nextTickAt is NaN until then).
+      const tickAt = event.ts >= this.nextTickAt ? this.tickBoundary(event.ts) : Number.NEGATIVE_INFINITY
       // The host reports its own resources: sampling stands down for good.
       if (event.type === 'host:resources' && this.sampling) {
         this.sampling.unsubscribe()
@@ -213,6 +213,8 @@ export class MonitorSession implements SwarmSession {
       } else if (tickAt > Number.NEGATIVE_INFINITY) {
         // What the host answers during the tick (a synchronous apply) reacts to it: drained after this event.
         this.tick(tickAt)
+        // A subscriber disposed the session during the tick: its final snapshot is out, its memory freed.
+        if (this.closing) return
       }
       // A placement the host refused by an event waits for the next tick, as one whose apply threw does.
       if (event.type === 'reassignment:refused' && this.unplaces(event)) this.refusedSinceTick.add(event.taskId)
@@ -469,6 +471,10 @@ export class MonitorSession implements SwarmSession {
   private applyOnHost(r: Reassignment, task: TaskRecord): void {
     const adapter = this.adapter
     if (!adapter?.apply || this.closing) return
+    // What the move was about: task records are pooled (a retry under the same id may even get this one back),
+    // and the task may be placed again before a slow refusal of this placement arrives.
+    const seq = task.seq
+    const at = r.at
     const undo = (error: unknown) => {
       // A failed apply is the host's refusal as much as a reassignment:refused event is.
       if (!this.closed) this.ingest.totals.reassignmentsRefused++
@@ -477,12 +483,13 @@ export class MonitorSession implements SwarmSession {
         message: `${adapter.name} could not apply the move of task '${r.taskId}' to '${r.toAgentId}': ${describe(error)}`,
         source: adapter.name,
       })
-      // Task records are pooled: act only if this record still is the task the move was about.
-      if (this.closed || this.ingest.state.task(r.taskId) !== task) return
-      if (task.state === 'placing' && task.agentId === r.toAgentId) {
+      // Undone only while it is still the placement or move this apply was for.
+      if (this.closed || this.ingest.state.task(r.taskId) !== task || task.seq !== seq) return
+      if (task.state === 'placing' && task.agentId === r.toAgentId && task.placedAt === at) {
         this.ingest.state.transition(task, 'unassigned', null)
         this.refusedSinceTick.add(task.id)
-      } else if (task.moveTo === r.toAgentId) this.ingest.state.transition(task, task.state, task.agentId)
+      } else if (task.moveTo === r.toAgentId && task.moveAt === at)
+        this.ingest.state.transition(task, task.state, task.agentId)
     }
     try {
       const result = adapter.apply(r)
