@@ -309,6 +309,17 @@ describe('bad input', () => {
       'ts',
     ],
     [
+      // Finite, but its square and a sum of two overflowed to Infinity, and the agent's efficiency to NaN.
+      'a duration past 2^53 ms',
+      [
+        join('a'),
+        { type: 'task:queued', ts: t0, taskId: 'x' },
+        { type: 'task:completed', ts: t0, taskId: 'x', agentId: 'a', durationMs: Number.MAX_VALUE },
+      ],
+      'EVENT_SCHEMA',
+      'durationMs',
+    ],
+    [
       // A host stamping microseconds: applied, it would move event time some 50,000 years on, and every later
       // event would be out of order.
       'a timestamp in microseconds',

@@ -10,6 +10,8 @@ const value = fc.oneof(
   fc.double(),
   fc.integer({ min: -5, max: 5 }),
   fc.constant(Number.POSITIVE_INFINITY),
+  // Either side of the largest duration accepted (2^53 - 1 ms), and the largest double.
+  fc.constantFrom(Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER + 2, Number.MAX_VALUE),
   fc.constant(Number.NaN),
   fc.boolean(),
   fc.constant(null),

@@ -7,6 +7,11 @@ import { z } from 'zod'
 const id = z.string().min(1, 'must be a non-empty string')
 const ts = z.number().finite().nonnegative()
 const nonNegative = z.number().finite().nonnegative()
+/**
+ * A duration the host reports: at most 2^53 - 1 ms (some 285,000 years). Larger finite values overflowed the sums
+ * and sums of squares behind means and consistency to Infinity, and the agent's figures to NaN.
+ */
+const durationMs = nonNegative.max(Number.MAX_SAFE_INTEGER, 'must be at most 2^53 - 1 ms')
 
 export const agentJoinedSchema = z.object({
   type: z.literal('agent:joined'),
@@ -40,7 +45,7 @@ export const taskCompletedSchema = z.object({
   taskId: id,
   agentId: id,
   /** Service time reported by the host; when absent it is completed.ts - started.ts. */
-  durationMs: nonNegative.optional(),
+  durationMs: durationMs.optional(),
 })
 export const taskFailedSchema = z.object({
   type: z.literal('task:failed'),
@@ -75,7 +80,7 @@ export const consensusRoundSchema = z.object({
   type: z.literal('consensus:round'),
   ts,
   roundId: id,
-  durationMs: nonNegative,
+  durationMs,
   participants: z.number().int().nonnegative(),
   agreed: z.boolean(),
 })

@@ -10,6 +10,8 @@ const isId = (v: unknown): boolean => typeof v === 'string' && v.length > 0
 const isTs = (v: unknown): boolean => typeof v === 'number' && v >= 0 && v !== Number.POSITIVE_INFINITY
 const optNonNegative = (v: unknown): boolean =>
   v === undefined || (typeof v === 'number' && v >= 0 && v !== Number.POSITIVE_INFINITY)
+const optDurationMs = (v: unknown): boolean =>
+  v === undefined || (typeof v === 'number' && v >= 0 && v <= Number.MAX_SAFE_INTEGER)
 const optFinite = (v: unknown): boolean => v === undefined || (typeof v === 'number' && Number.isFinite(v))
 const optString = (v: unknown): boolean => v === undefined || typeof v === 'string'
 const optStrings = (v: unknown): boolean => {
@@ -32,7 +34,7 @@ function passesFast(e: Loose): boolean {
     case 'task:started':
       return isTs(e.ts) && isId(e.taskId) && isId(e.agentId)
     case 'task:completed':
-      return isTs(e.ts) && isId(e.taskId) && isId(e.agentId) && optNonNegative(e.durationMs)
+      return isTs(e.ts) && isId(e.taskId) && isId(e.agentId) && optDurationMs(e.durationMs)
     case 'task:queued':
       return (
         isTs(e.ts) &&
