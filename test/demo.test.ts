@@ -4,7 +4,7 @@ import { finalReport, runDemo } from '../src/sim/demo.js'
 import { buildPlan } from '../src/sim/plan.js'
 import { scenarios } from '../src/sim/scenarios.js'
 import { createSimulator } from '../src/sim/simulator.js'
-import { progressBar, renderFrame } from '../src/sim/terminal-view.js'
+import { progressBar, renderFrame, terminalSize } from '../src/sim/terminal-view.js'
 
 const root = new URL('../', import.meta.url)
 
@@ -93,6 +93,12 @@ describe('the demo (npm start)', () => {
 })
 
 describe('the live terminal view', () => {
+  it('draws at 120 x 40 where the terminal reports no size or 0 (a pty with no size set)', () => {
+    expect(terminalSize({ columns: 0, rows: 0 })).toEqual({ columns: 120, rows: 40 })
+    expect(terminalSize({})).toEqual({ columns: 120, rows: 40 })
+    expect(terminalSize({ columns: 80, rows: 24 })).toEqual({ columns: 80, rows: 24 })
+  })
+
   it('draws a progress bar', () => {
     expect(progressBar(0, 10, 10)).toBe('[..........]   0%')
     expect(progressBar(5, 10, 10)).toBe('[#####.....]  50%')

@@ -26,6 +26,14 @@ const seconds = (ms: number | null | undefined) =>
 const millis = (ms: number | null | undefined) =>
   ms === null || ms === undefined ? '-' : ms >= 10_000 ? `${(ms / 1000).toFixed(1)}s` : `${Math.round(ms)}ms`
 
+/**
+ * The size to draw at: the terminal's, or 120 x 40 where it reports none, or 0 (a pseudo-terminal with no size set
+ * reports 0 columns, and every frame came out as blank lines).
+ */
+export function terminalSize(out: { columns?: number; rows?: number }): { columns: number; rows: number } {
+  return { columns: out.columns || 120, rows: out.rows || 40 }
+}
+
 export function progressBar(done: number, total: number, width: number): string {
   const share = total > 0 ? Math.min(1, done / total) : 1
   const filled = Math.round(share * width)

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util'
 import { runDemo } from '../../sim/demo.js'
 import { scenarioNames } from '../../sim/scenarios.js'
+import { terminalSize } from '../../sim/terminal-view.js'
 import { strategyNames } from '../../strategies/config.js'
 import { type CliCommand, usageError } from '../command.js'
 import { parseSeed } from './simulate.js'
@@ -95,7 +96,7 @@ export const demo: CliCommand = {
       port: values['no-server'] ? null : port,
       out: io.out,
       signal: io.signal,
-      size: () => ({ columns: process.stdout.columns ?? 120, rows: process.stdout.rows ?? 40 }),
+      size: () => terminalSize(process.stdout),
     })
     return result.outcome.tasksLost === 0 && result.outcome.tasksDuplicated === 0 ? 0 : 1
   },
