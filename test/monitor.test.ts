@@ -412,6 +412,22 @@ describe('bad input', () => {
     )
   })
 
+  it('shares one "(other)" kind past kindCapacity, the host\'s own kind of that name if it has one', async () => {
+    // A host kind "(other)" and the overflow slot were two entries of one name: byKind kept one of them.
+    const events: SwarmEvent[] = [join('a')]
+    ;['(other)', 'x', 'y', 'z'].forEach((kind, i) => {
+      events.push({ type: 'task:queued', ts: t0 + i, taskId: `t${i}`, kind })
+      events.push({ type: 'task:completed', ts: t0 + i, taskId: `t${i}`, agentId: 'a', durationMs: 10 })
+    })
+    const { errors, final } = await run(events, { kindCapacity: 3 })
+    expect(errors).toEqual([])
+    expect(final.kinds.map((k) => [k.kind, k.completed])).toEqual([
+      ['(other)', 3],
+      ['x', 1],
+    ])
+    expect(final.agents[0].byKind['(other)'].completed).toBe(3)
+  })
+
   it('takes a failed task queued again under its id as a retry, but not a completed one', async () => {
     const evs: SwarmEvent[] = [
       join('a'),

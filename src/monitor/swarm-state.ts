@@ -147,7 +147,7 @@ export class SwarmState {
     this.entries = new TaskTable(endedMemory)
   }
 
-  /** Dense index of a task kind for the per-kind kernels; kinds past the capacity share the last index. */
+  /** Dense index of a task kind for the per-kind kernels; kinds past the capacity share one, "(other)". */
   kindIndex(kind: string | null): number {
     const name = kind ?? noKind
     const known = this.kindIndexByName.get(name)
@@ -158,9 +158,15 @@ export class SwarmState {
       this.kindIndexByName.set(name, index)
       return index
     }
-    if (this.kindNames.length === this.kindCapacity - 1) this.kindNames.push(otherKind)
-    this.kindIndexByName.set(name, this.kindCapacity - 1)
-    return this.kindCapacity - 1
+    // Past the named slots, every further kind shares one "(other)": the host's own kind of that name if it has
+    // one (a second entry named "(other)" would collide with it in byKind), else the last slot.
+    const other = this.kindIndexByName.get(otherKind) ?? this.kindCapacity - 1
+    if (other === this.kindNames.length) {
+      this.kindNames.push(otherKind)
+      this.kindIndexByName.set(otherKind, other)
+    }
+    this.kindIndexByName.set(name, other)
+    return other
   }
 
   /** A free slot, or -1 when every slot is taken. */
