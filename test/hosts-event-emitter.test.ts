@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events'
 import { createOrchestrator } from '@claude-flow/shared/core'
 import fc from 'fast-check'
+import { lastValueFrom, toArray } from 'rxjs'
 import { describe, expect, it } from 'vitest'
 import { type EventEmitterMapping, fromEventEmitter, type HostApply } from '../src/hosts/from-event-emitter.js'
 import { claudeFlowBusMapping } from '../src/hosts/mappings/claude-flow-bus-mapping.js'
@@ -9,6 +10,7 @@ import { TaskAttempts } from '../src/hosts/mappings/task-attempts.js'
 import type { SwarmError } from '../src/model/errors.js'
 import type { Reassignment } from '../src/model/reassignment.js'
 import { type SwarmEvent, swarmEventSchema } from '../src/model/swarm-event.js'
+import { createSwarmMonitor } from '../src/monitor/create-swarm-monitor.js'
 
 function clock(start = 1_000) {
   let t = start
@@ -231,6 +233,70 @@ describe('fromEventEmitter never lets host garbage through or throw into the hos
       message: "wild: no mapping for host event 'mystery'",
       event: { name: 'mystery' },
     })
+  })
+
+  it('does not throw into the host for a name that is not a string, a translator output with a bad type, or an off() that throws', () => {
+    // Each of these threw out of the host's emit (name.startsWith, event.type.startsWith, the getter) or out of
+    // dispose (an UnsubscriptionError, leaving the session's outputs open).
+    const host = new EventEmitter()
+    const mapping: EventEmitterMapping<EventEmitter> = {
+      name: 'odd',
+      ignore: ['noise:'],
+      listen: (h, deliver) => {
+        const listener = (envelope: { name: string }) => deliver(envelope.name, envelope)
+        h.on('any', listener)
+        return () => {
+          throw new Error('off failed')
+        }
+      },
+      unwrap: (raw) => raw as { payload: unknown },
+      events: {
+        numbered: () => ({ type: 5, taskId: 't1', ts: 1 }) as unknown as SwarmEvent,
+        getter: () =>
+          ({
+            get type(): string {
+              throw new Error('revoked')
+            },
+            ts: 1,
+          }) as unknown as SwarmEvent,
+      },
+    }
+    const adapter = fromEventEmitter(host, mapping, { now: () => 1 })
+    const { events, errors, subscription } = collect(adapter)
+    for (const name of [42, undefined, Symbol('s'), 'numbered', 'getter'] as unknown as string[]) {
+      expect(() => host.emit('any', { name, payload: {} })).not.toThrow()
+    }
+    expect(errors.map((e) => e.code)).toEqual([
+      'HOST_EVENT_UNMAPPED',
+      'HOST_EVENT_UNMAPPED',
+      'HOST_EVENT_UNMAPPED',
+      'PLUGIN_FAILED',
+    ])
+    expect(errors[2].message).toBe('odd: no mapping for host event Symbol(s) (not a string)')
+    // The output with a numeric type goes on to the monitor, which rejects it by its schema.
+    expect(events).toEqual([{ type: 5, taskId: 't1', ts: 1 }])
+    expect(() => subscription.unsubscribe()).not.toThrow()
+    expect(errors.at(-1)).toMatchObject({
+      code: 'PLUGIN_FAILED',
+      message: 'odd: detaching from the host threw: off failed',
+    })
+  })
+
+  it('completes a session whose host throws when the monitor detaches', async () => {
+    const host = new EventEmitter()
+    const mapping: EventEmitterMapping<EventEmitter> = {
+      name: 'sticky',
+      listen: () => () => {
+        throw new Error('off failed')
+      },
+      events: {},
+    }
+    const session = createSwarmMonitor({ idleTicks: false }).attach(fromEventEmitter(host, mapping), {
+      start: 'immediate',
+    })
+    const done = lastValueFrom(session.snapshots$.pipe(toArray()))
+    expect(() => session.dispose()).not.toThrow()
+    expect(await done).toHaveLength(1)
   })
 
   /** Ids from a small pool, so assignments meet later completions and failures; now and then not an id at all. */

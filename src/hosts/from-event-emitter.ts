@@ -161,7 +161,10 @@ export function fromEventEmitter<E extends object = EmitterLike>(
   }
 
   const emit = (event: SwarmEvent) => {
-    const r = 'taskId' in event && event.type.startsWith('task:') ? pending.get(event.taskId) : undefined
+    // A translator's output is checked by the monitor, not here: its type may not even be a string.
+    const type: unknown = event.type
+    const r =
+      'taskId' in event && typeof type === 'string' && type.startsWith('task:') ? pending.get(event.taskId) : undefined
     if (r) {
       if (event.type === 'task:assigned') {
         answer(r, event.ts, event.agentId === r.toAgentId ? undefined : `the host assigned it to ${event.agentId}`)
@@ -201,8 +204,31 @@ export function fromEventEmitter<E extends object = EmitterLike>(
   const ignored = (name: string) =>
     mapping.ignore?.some((n) => n === name || ((n.endsWith(':') || n.endsWith('.')) && name.startsWith(n))) ?? false
 
+  // What the host hands its listeners, with every failure reported: nothing throws back into the host's emit.
   const deliver = (name: string, raw: unknown) => {
+    try {
+      deliverUnguarded(name, raw)
+    } catch (error) {
+      report({
+        code: errorCodes.plugin,
+        message: `${mapping.name}: handling host event '${String(name)}' threw: ${messageOf(error)}`,
+        event: raw,
+        source: mapping.name,
+      })
+    }
+  }
+
+  const deliverUnguarded = (name: string, raw: unknown) => {
     if (disposed) return
+    // A wildcard listener can be handed any name (a number, a symbol, undefined): none has a mapping.
+    if (typeof name !== 'string') {
+      report({
+        code: errorCodes.unmappedHostEvent,
+        message: `${mapping.name}: no mapping for host event ${String(name)} (not a string)`,
+        event: raw,
+      })
+      return
+    }
     let unwrapped: UnwrappedHostEvent
     try {
       unwrapped = mapping.unwrap ? mapping.unwrap(raw) : { payload: raw }
@@ -303,8 +329,17 @@ export function fromEventEmitter<E extends object = EmitterLike>(
       }
     }
     return () => {
-      detach()
       if (sink === subscriber) sink = undefined
+      try {
+        detach()
+      } catch (error) {
+        // The host's off() threw: reported, and the adapter still lets go (the subscriber is gone either way).
+        report({
+          code: errorCodes.plugin,
+          message: `${mapping.name}: detaching from the host threw: ${messageOf(error)}`,
+          source: mapping.name,
+        })
+      }
     }
   }).pipe(share())
 

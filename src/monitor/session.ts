@@ -568,7 +568,18 @@ export class MonitorSession implements SwarmSession {
       this.report({ code: errorCodes.plugin, message: `final snapshot failed: ${describe(error)}`, source: 'monitor' })
     }
     this.closed = true
-    for (const s of this.subscriptions) s.unsubscribe()
+    for (const s of this.subscriptions) {
+      // Unsubscribing runs the host's own teardown (an emitter's off): a throw there must not stop the close.
+      try {
+        s.unsubscribe()
+      } catch (error) {
+        this.report({
+          code: errorCodes.plugin,
+          message: `detaching from the host failed: ${describe(error)}`,
+          source: 'adapter',
+        })
+      }
+    }
     try {
       this.adapter?.dispose?.()
     } catch (error) {
