@@ -1,6 +1,6 @@
 import { UnifiedSwarmCoordinator } from '@claude-flow/swarm'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { claudeFlowSwarmAdapter } from '../src/hosts/claude-flow-swarm-adapter.js'
+import { claudeFlowSwarmAdapter, errorField } from '../src/hosts/claude-flow-swarm-adapter.js'
 import type { SwarmError } from '../src/model/errors.js'
 import type { Reassignment } from '../src/model/reassignment.js'
 import { type SwarmEvent, swarmEventSchema } from '../src/model/swarm-event.js'
@@ -236,5 +236,17 @@ describe('claudeFlowSwarmAdapter on a real @claude-flow/swarm UnifiedSwarmCoordi
       'EVENT_SCHEMA', // null: no envelope to unwrap
     ])
     expect(events.map((e) => e.type === 'agent:joined' && e.agentId)).toEqual(['late', agentId])
+  })
+})
+
+describe('errorField', () => {
+  it("keeps a failure whose error JSON cannot write, as text (a throw here lost the host's task:failed)", () => {
+    const cyclic: { self?: unknown } = {}
+    cyclic.self = cyclic
+    expect(errorField({ code: 'E', tokens: 12n })).toEqual({ error: '{"code":"E","tokens":"12"}' })
+    expect(errorField(cyclic)).toEqual({ error: '[object Object]' })
+    expect(errorField(Symbol('x'))).toEqual({ error: 'Symbol(x)' })
+    expect(errorField(new Error('no luck'))).toEqual({ error: 'no luck' })
+    expect(errorField(null)).toEqual({})
   })
 })

@@ -364,9 +364,18 @@ function joined(agent: AgentState | undefined, agentId: string, ts: number, type
   }
 }
 
-function errorField(error: unknown): { error?: string } {
+/**
+ * The host's error as the event's `error` text. An object is its JSON where it has one (a bigint as its digits);
+ * one JSON cannot write (a cycle, a throwing toJSON) is its tag: the failure itself must not be lost (a throw here
+ * dropped the task:failed, leaving the task running in the monitor for good).
+ */
+export function errorField(error: unknown): { error?: string } {
   if (error instanceof Error) return { error: error.message }
   if (typeof error === 'string') return { error }
-  if (error !== undefined && error !== null) return { error: JSON.stringify(error) }
-  return {}
+  if (error === undefined || error === null) return {}
+  try {
+    return { error: JSON.stringify(error, (_, v) => (typeof v === 'bigint' ? v.toString() : v)) ?? String(error) }
+  } catch {
+    return { error: Object.prototype.toString.call(error) }
+  }
 }
