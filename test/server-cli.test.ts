@@ -2,12 +2,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { lastValueFrom } from 'rxjs'
+import { lastValueFrom, toArray } from 'rxjs'
 import { TestScheduler } from 'rxjs/testing'
 import { describe, expect, it } from 'vitest'
 import { paceByEventTime } from '../src/cli/commands/serve.js'
 import { main } from '../src/cli/run-cli.js'
 import { fromJsonl } from '../src/hosts/from-jsonl.js'
+import { createSwarmMonitor } from '../src/monitor/create-swarm-monitor.js'
 import { makeEventLog, toJsonl } from './fixtures/event-log.js'
 
 function startCli(...argv: string[]) {
@@ -98,6 +99,23 @@ describe('fromJsonl', () => {
   it('ends the stream with an error, not a throw, when the path cannot be read as a file', async () => {
     const adapter = fromJsonl(dir)
     await expect(lastValueFrom(adapter.events$, { defaultValue: null })).rejects.toThrow(/EISDIR/)
+  })
+
+  it('reads the log once for every subscriber, so a tap beside the monitor does not count a bad line twice', async () => {
+    const log = join(dir, 'tapped.jsonl')
+    writeFileSync(
+      log,
+      '{"type":"agent:joined","ts":0,"agentId":"a"}\nnot json\n{"type":"agent:joined","ts":1,"agentId":"b"}\n',
+    )
+    const adapter = fromJsonl(log)
+    const tapped: unknown[] = []
+    adapter.events$.subscribe((e) => tapped.push(e))
+    const session = createSwarmMonitor({ idleTicks: false }).attach(adapter)
+    const errors = lastValueFrom(session.errors$.pipe(toArray()))
+    const final = await lastValueFrom(session.snapshots$)
+    expect((await errors).map((e) => [e.code, e.line])).toEqual([['JSONL_PARSE', 2]])
+    expect(final.swarm).toMatchObject({ agents: 2, eventsValid: 2, eventsInvalid: 1 })
+    expect(tapped).toHaveLength(2)
   })
 })
 

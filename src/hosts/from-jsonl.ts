@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs'
 import { createInterface } from 'node:readline'
 import type { Readable } from 'node:stream'
-import { Observable, Subject } from 'rxjs'
+import { Observable, Subject, share } from 'rxjs'
 import { errorCodes, type SwarmError } from '../model/errors.js'
 import type { HostAdapter } from '../model/host-adapter.js'
 
@@ -9,7 +9,9 @@ import type { HostAdapter } from '../model/host-adapter.js'
  * Replays a recorded log: one SwarmEvent per line (blank lines skipped). A line that is not JSON, or is JSON but
  * not an object, is reported on errors$ with its line number and the rest is processed; an object that is not a
  * valid event is reported by the monitor, also with its line number (`lineOf`). The stream completes at the end
- * of the file, so a replay ends by itself.
+ * of the file, so a replay ends by itself. The log is read once, from the first subscription, for every subscriber (a
+ * stream cannot be read twice, and a bad line is reported once): subscribe a tap before the monitor's first
+ * microtask, as `attach` leaves room for, to see every line.
  */
 export function fromJsonl(source: string | Readable): HostAdapter {
   const lines = new WeakMap<object, number>()
@@ -60,7 +62,7 @@ export function fromJsonl(source: string | Readable): HostAdapter {
       // readline leaves its input open; a file this adapter opened is its to close (a disposed replay kept it).
       if (typeof source === 'string') input.destroy()
     }
-  })
+  }).pipe(share())
   return {
     name: typeof source === 'string' ? `jsonl:${source}` : 'jsonl',
     events$,
