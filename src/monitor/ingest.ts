@@ -541,7 +541,6 @@ export class Ingest {
     return null
   }
 
-
   /**
    * The task an admitted outcome names; its agent is left in `finishingAgent` (a pair returned per outcome was the
    * one allocation left on the hot path).
