@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process'
 import { createWriteStream, mkdtempSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -132,5 +133,24 @@ describe('swarm-perf report', () => {
       expect(stderr).toMatch(/swarm-perf report: cannot read/)
     }
     expect((await cli(['report'])).code).toBe(2)
+  })
+
+  it('exits 2 when a path that looks readable fails to open (a Unix socket)', async () => {
+    // It passed the access and stat check and failed only when read: exit 0 with an empty snapshot before.
+    const socket = join(dir, 'events.sock')
+    const server = createServer()
+    await new Promise<void>((resolve) => server.listen(socket, resolve))
+    try {
+      for (const args of [
+        ['report', socket],
+        ['export', '--format', 'json', socket],
+      ]) {
+        const { code, stderr } = await cli(args)
+        expect(code, args.join(' ')).toBe(2)
+        expect(stderr).toMatch(/cannot read .*events\.sock/)
+      }
+    } finally {
+      server.close()
+    }
   })
 })

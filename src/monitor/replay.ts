@@ -1,7 +1,7 @@
 import { constants } from 'node:fs'
 import { access, stat } from 'node:fs/promises'
 import type { Readable } from 'node:stream'
-import { lastValueFrom, toArray } from 'rxjs'
+import { lastValueFrom, tap, toArray } from 'rxjs'
 import { fromJsonl } from '../hosts/from-jsonl.js'
 import type { SwarmError } from '../model/errors.js'
 import type { Alert } from '../model/finding.js'
@@ -56,11 +56,25 @@ export async function replayJsonl(
   if (typeof source === 'string') await checkLog(source)
   // Idle ticks run on wall time: a read that stalls for a tick (a slow disk, a pipe) would tick the replay.
   const monitor = createSwarmMonitor({ ...config, resources: { sampleEveryMs: 0 }, idleTicks: false })
-  const session = monitor.attach(fromJsonl(source))
+  const adapter = fromJsonl(source)
+  // A path can pass checkLog and still fail to open or read (a socket, an I/O error partway): that is an
+  // unreadable log too, not a replay of what was read before it.
+  let readError: unknown = null
+  const session = monitor.attach({
+    ...adapter,
+    events$: adapter.events$.pipe(
+      tap({
+        error: (error) => {
+          readError = error
+        },
+      }),
+    ),
+  })
   const errors = lastValueFrom(session.errors$.pipe(toArray()))
   const alerts = lastValueFrom(session.alerts$.pipe(toArray()))
   const reassignments = lastValueFrom(session.reassignments$.pipe(toArray()))
   const snapshots = await lastValueFrom(session.snapshots$.pipe(toArray()), { defaultValue: [] })
+  if (readError !== null) throw new UnreadableLogError(typeof source === 'string' ? source : '-', readError)
   return {
     snapshot: snapshots[snapshots.length - 1] ?? session.snapshot(),
     history: session.history(),
