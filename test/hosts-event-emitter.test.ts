@@ -282,6 +282,18 @@ describe('fromEventEmitter never lets host garbage through or throw into the hos
     })
   })
 
+  it('reports a host event with two bad fields once (one bad event, one invalid count)', () => {
+    const { host } = ruvHost()
+    const { events, errors } = collect(fromEventEmitter(host, ruvSwarmMapping(), { now: () => 1 }))
+    host.emit('task:assigned', 'a', 'b')
+    host.emit('task:assigned', null)
+    expect(events).toEqual([])
+    expect(errors.map((e) => [e.code, e.path])).toEqual([
+      ['EVENT_SCHEMA', 'taskId'],
+      ['EVENT_SCHEMA', 'taskId'],
+    ])
+  })
+
   it('completes a session whose host throws when the monitor detaches', async () => {
     const host = new EventEmitter()
     const mapping: EventEmitterMapping<EventEmitter> = {

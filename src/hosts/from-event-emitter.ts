@@ -37,7 +37,7 @@ export interface TranslateContext {
   taskState(taskId: string): 'unknown' | 'open' | 'ended'
   /** Whether the agent joined and has not left. */
   isLive(agentId: string): boolean
-  /** Report this host event on `errors$` (it is not translated, or only partly). */
+  /** Report this host event on `errors$` (it is not translated, or only partly); only the first report of an event counts. */
   report(code: ErrorCode, message: string, path?: string): void
   /** A required non-empty string field of the payload; reports EVENT_SCHEMA at `path` and returns undefined if absent. */
   requireId(value: unknown, path: string): string | undefined
@@ -265,6 +265,9 @@ export function fromEventEmitter<E extends object = EmitterLike>(
       return
     }
     const ts = typeof unwrapped.ts === 'number' && Number.isFinite(unwrapped.ts) ? unwrapped.ts : now()
+    // One host event, one report (and one invalid count): a payload missing both its task and agent id is one bad
+    // event, not two. The first problem found is the one named.
+    let reported = false
     const ctx: TranslateContext = {
       name,
       ts,
@@ -272,8 +275,11 @@ export function fromEventEmitter<E extends object = EmitterLike>(
       agentOf: (taskId) => taskAgent.get(taskId),
       taskState: (taskId) => (openTasks.has(taskId) ? 'open' : endedTasks.has(taskId) ? 'ended' : 'unknown'),
       isLive: (agentId) => liveAgents.has(agentId),
-      report: (code, message, path) =>
-        report({ code, message: `${name}: ${message}`, event: raw, ...(path ? { path } : {}) }),
+      report: (code, message, path) => {
+        if (reported) return
+        reported = true
+        report({ code, message: `${name}: ${message}`, event: raw, ...(path ? { path } : {}) })
+      },
       requireId: (value, path) => {
         if (typeof value === 'string' && value.length > 0) return value
         ctx.report(errorCodes.eventSchema, `${path} must be a non-empty string`, path)
