@@ -294,6 +294,22 @@ describe('fromEventEmitter never lets host garbage through or throw into the hos
     ])
   })
 
+  it('reports a bootstrap that gives no list, or a list with a non-event, and goes on listening', () => {
+    // It ended the whole session ("existing is not iterable"), where a bootstrap that throws was reported.
+    for (const bootstrap of [() => 42, () => [null, { type: 'agent:joined', ts: 1, agentId: 'a' }]]) {
+      const host = new EventEmitter()
+      const mapping = {
+        name: 'boot',
+        events: { joined: (_: unknown, ctx: { ts: number }) => ({ type: 'agent:joined', ts: ctx.ts, agentId: 'b' }) },
+        bootstrap,
+      } as unknown as EventEmitterMapping<EventEmitter>
+      const { events, errors } = collect(fromEventEmitter(host, mapping, { now: () => 2 }))
+      host.emit('joined', {})
+      expect(errors.map((e) => e.code)).toEqual(['PLUGIN_FAILED'])
+      expect(events.at(-1)).toEqual({ type: 'agent:joined', ts: 2, agentId: 'b' })
+    }
+  })
+
   it('completes a session whose host throws when the monitor detaches', async () => {
     const host = new EventEmitter()
     const mapping: EventEmitterMapping<EventEmitter> = {

@@ -356,7 +356,7 @@ export function fromEventEmitter<E extends object = EmitterLike>(
   const events$ = new Observable<SwarmEvent>((subscriber) => {
     const subscription = live$.subscribe(subscriber)
     if (mapping.bootstrap) {
-      let existing: readonly SwarmEvent[] = []
+      let existing: unknown = []
       try {
         existing = mapping.bootstrap(emitter, hostNow())
       } catch (error) {
@@ -366,9 +366,35 @@ export function fromEventEmitter<E extends object = EmitterLike>(
           source: mapping.name,
         })
       }
-      for (const event of existing) {
-        track(event)
-        subscriber.next(event)
+      // A custom mapping's answer is checked as a translator's is: a wrong one is reported, and listening goes on.
+      if (!Array.isArray(existing)) {
+        report({
+          code: errorCodes.plugin,
+          message: `${mapping.name}: bootstrap gave ${existing === null ? 'null' : typeof existing}, not a list of SwarmEvents`,
+          source: mapping.name,
+        })
+        existing = []
+      }
+      for (const event of existing as unknown[]) {
+        if (typeof event !== 'object' || event === null) {
+          report({
+            code: errorCodes.plugin,
+            message: `${mapping.name}: bootstrap gave ${event === null ? 'null' : typeof event} among its events`,
+            source: mapping.name,
+          })
+          continue
+        }
+        try {
+          track(event as SwarmEvent)
+        } catch (error) {
+          report({
+            code: errorCodes.plugin,
+            message: `${mapping.name}: bootstrap event: ${messageOf(error)}`,
+            source: mapping.name,
+          })
+          continue
+        }
+        subscriber.next(event as SwarmEvent)
       }
     }
     return subscription
