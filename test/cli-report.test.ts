@@ -135,6 +135,24 @@ describe('swarm-perf report', () => {
     expect((await cli(['report'])).code).toBe(2)
   })
 
+  it("replays a log stamped ahead of today's clock as it will any other day (no future check on a recording)", async () => {
+    const ahead = join(dir, 'ahead.jsonl')
+    const ts = Date.now() + 30 * 86_400_000
+    writeFileSync(
+      ahead,
+      [
+        { type: 'agent:joined', ts, agentId: 'a' },
+        { type: 'task:started', ts, taskId: 't', agentId: 'a' },
+        { type: 'task:completed', ts: ts + 5, taskId: 't', agentId: 'a' },
+      ]
+        .map((e) => JSON.stringify(e))
+        .join('\n'),
+    )
+    const { snapshot, errors } = await replayJsonl(ahead)
+    expect(errors).toEqual([])
+    expect(snapshot.swarm).toMatchObject({ eventsValid: 3, eventsInvalid: 0, tasksCompleted: 1 })
+  })
+
   it('exits 2 when a path that looks readable fails to open (a Unix socket)', async () => {
     // It passed the access and stat check and failed only when read: exit 0 with an empty snapshot before.
     const socket = join(dir, 'events.sock')

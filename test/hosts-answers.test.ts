@@ -200,6 +200,29 @@ describe('a refusal that arrives late', () => {
     session.dispose()
   })
 
+  it('does not undo a later move of the same task to the same agent', async () => {
+    // x holds t; the strategy moves it to a at 500, the move lapses and is made again at 1500, then the host's
+    // refusal of the first arrives.
+    const { events$, pending, session } = slowHost({ tickMs: 500, placementTimeoutMs: 1000 })
+    session.setStrategy({
+      name: 'mover',
+      place: (ctx) => [{ taskId: 't', toAgentId: 'a', reason: 'rebalance', expectedGainMs: 1, at: ctx.now }],
+    })
+    const moves: string[] = []
+    session.reassignments$.subscribe((r) => moves.push(`${r.fromAgentId}->${r.toAgentId}@${r.at}`))
+    events$.next({ type: 'agent:joined', ts: 0, agentId: 'x' })
+    events$.next({ type: 'agent:joined', ts: 0, agentId: 'a' })
+    events$.next({ type: 'task:assigned', ts: 1, taskId: 't', agentId: 'x' })
+    // A task nobody can run keeps the strategy called at every tick.
+    events$.next({ type: 'task:queued', ts: 2, taskId: 'stuck', requiredCapabilities: ['nobody'] })
+    for (const ts of [500, 1000, 1500]) events$.next({ type: 'queue:depth', ts, depth: 1 })
+    expect(moves).toEqual(['x->a@500', 'x->a@1500'])
+    pending[0].refuse(new Error('late refusal of the move at 500'))
+    await new Promise((resolve) => setTimeout(resolve, 0))
+    expect(session.snapshot().agents.find((agent) => agent.agentId === 'a')?.queued).toBe(1)
+    session.dispose()
+  })
+
   it('does not undo a later placement of the same task', async () => {
     const { events$, pending, session, placed } = slowHost({ placementTimeoutMs: 1000 })
     events$.next({ type: 'agent:joined', ts: 0, agentId: 'a' })

@@ -381,6 +381,20 @@ describe('bad input', () => {
     session.dispose()
   })
 
+  it('bounds a service time derived from timestamps as a reported one (2^53 - 1 ms), with the future check off', async () => {
+    const { errors, final } = await run(
+      [
+        join('a', 1),
+        { type: 'task:started', ts: 1, taskId: 'x', agentId: 'a' },
+        { type: 'task:completed', ts: 1e300, taskId: 'x', agentId: 'a' },
+      ],
+      { futureToleranceMs: null },
+    )
+    expect(errors).toEqual([])
+    expect(final.agents[0].serviceMs.mean).toBe(Number.MAX_SAFE_INTEGER)
+    expect(Number.isFinite(final.agents[0].efficiency)).toBe(true)
+  })
+
   it('applies any time with futureToleranceMs null (synthetic time ahead of the clock)', async () => {
     const far = t0 * 1000
     const { errors, final } = await run([join('a', far), join('b', far + 1)], { futureToleranceMs: null })

@@ -157,6 +157,18 @@ describe('an event and the tick it causes', () => {
       ['t->b@1000'],
     ],
     [
+      'from the agent it was placed on, after the agent that held it last left',
+      [
+        { type: 'agent:joined', ts: t0, agentId: 'x' },
+        { type: 'agent:joined', ts: t0, agentId: 'a' },
+        { type: 'task:assigned', ts: t0 + 1, taskId: 't', agentId: 'x' },
+        { type: 'agent:left', ts: t0 + 100, agentId: 'x' },
+        { type: 'queue:depth', ts: t0 + 600, depth: 1 },
+        { type: 'task:completed', ts: t0 + 700, taskId: 't', agentId: 'a', durationMs: 50 },
+      ],
+      ['t->a@500'],
+    ],
+    [
       'from another agent at the tick at which the placement lapses',
       [
         { type: 'task:queued', ts: t0 + 1, taskId: 't' },

@@ -45,20 +45,21 @@ export class Ingest {
   /** The agent `finishing` found for the task it returned. */
   private finishingAgent: AgentRecord | null = null
   /**
-   * Timestamps up to this are not from the future: the wall clock plus `futureToleranceMs` when last read. The
-   * clock is read again only for an event past it (the wall clock only moves on), not once per event.
+   * The wall clock when last read: an event stamped at or before it is not from the future. The clock is read
+   * again only for an event past it, so a replay of the past never reads it and a live host's events, stamped
+   * about now, are judged by a recent reading. (A clock stepped back is seen once events pass its last reading.)
+   * +Infinity: no check.
    */
-  private futureHorizon: number
-  /** The wall clock when last read. */
-  private wallNow = Number.NEGATIVE_INFINITY
+  private wallNow: number
 
   constructor(
     private readonly config: SwarmMonitorConfig,
     readonly measurements: Measurements,
-    /** The wall clock (ms since the epoch) the future check reads. */
-    private readonly wallClock: () => number = Date.now,
+    /** The wall clock (ms since the epoch) the future check reads; null: no check (a recorded log's replay). */
+    private readonly wallClock: (() => number) | null = Date.now,
   ) {
-    this.futureHorizon = config.futureToleranceMs === null ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY
+    this.wallNow =
+      config.futureToleranceMs === null || wallClock === null ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY
     this.bounds = Float64Array.from(config.bucketBoundsMs)
     const buckets = config.bucketBoundsMs.length + 1
     this.state = new SwarmState(config.capacity, config.kindCapacity, buckets)
@@ -95,7 +96,7 @@ export class Ingest {
    */
   admit(event: SwarmEvent): SwarmError | null {
     const last = this.latest
-    if (event.ts > this.futureHorizon && this.pastWallClock(event.ts)) {
+    if (event.ts > this.wallNow && this.pastWallClock(event.ts)) {
       return this.reject(
         errorCodes.inFuture,
         `event at ${event.ts} is ${event.ts - this.wallNow} ms later than the wall clock (${this.wallNow}); ts is milliseconds since the epoch (microseconds or nanoseconds land here), and the tolerance is futureToleranceMs = ${this.config.futureToleranceMs} (null turns the check off)`,
@@ -132,11 +133,10 @@ export class Ingest {
     }
   }
 
-  /** Whether `ts` is later than the wall clock, read now, by more than the tolerance (which is not null here). */
+  /** Whether `ts` is later than the wall clock, read now, by more than the tolerance (the check is on here). */
   private pastWallClock(ts: number): boolean {
-    this.wallNow = this.wallClock()
-    this.futureHorizon = this.wallNow + (this.config.futureToleranceMs as number)
-    return ts > this.futureHorizon
+    this.wallNow = (this.wallClock as () => number)()
+    return ts > this.wallNow + (this.config.futureToleranceMs as number)
   }
 
   /** Apply an event `admit` accepted just before (with nothing but a tick between): event time moves on to it first. */
@@ -521,7 +521,9 @@ export class Ingest {
           : this.reject(errorCodes.unknownTask, `task '${event.taskId}' was never queued or started`, event, 'taskId')
       }
       const holder = holderId ?? task.lastAgentId
-      if (holder !== null && holder !== event.agentId) {
+      // The agent a placement proposed may report it too: the host may have taken the proposal without saying so.
+      const proposed = task.state === 'placing' && task.agentId === event.agentId
+      if (holder !== null && holder !== event.agentId && !proposed) {
         return this.reject(
           errorCodes.invalidTransition,
           `task '${event.taskId}' is held by '${holder}', not '${event.agentId}'`,
@@ -558,8 +560,10 @@ export class Ingest {
   private taskCompleted(event: EventOf<'task:completed'>): void {
     const task = this.finishing(event)
     const agent = this.finishingAgent as AgentRecord
-    const serviceMs = event.durationMs ?? Math.max(0, event.ts - (task.startedAt as number))
-    const responseMs = Math.max(0, event.ts - task.queuedAt)
+    // Bounded as a reported durationMs is (2^53 - 1): with the future check off, timestamps are not, and a larger
+    // span would overflow the sums and squares behind the agent's figures.
+    const serviceMs = event.durationMs ?? clampMs(event.ts - (task.startedAt as number))
+    const responseMs = clampMs(event.ts - task.queuedAt)
     const m = this.measurements
     m.recordService(agent.slot, task.kindIndex, serviceMs)
     m.recordResponse(responseMs)
@@ -698,6 +702,11 @@ export class Ingest {
     this.totals.eventsInvalid++
     return path === undefined ? { code, message, event } : { code, message, path, event }
   }
+}
+
+/** A span of event time as a duration: not negative (out of order within the tolerance), at most 2^53 - 1 ms. */
+function clampMs(ms: number): number {
+  return Math.min(Math.max(0, ms), Number.MAX_SAFE_INTEGER)
 }
 
 /**

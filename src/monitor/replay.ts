@@ -46,8 +46,8 @@ export async function checkLog(path: string): Promise<void> {
 
 /**
  * Replays a recorded JSONL log (a path, or a stream such as stdin) through a monitor and resolves with the final
- * snapshot and everything the session reported. Host resource sampling and idle ticks are off: a replay is
- * deterministic.
+ * snapshot and everything the session reported. Host resource sampling and idle ticks are off, and a recorded
+ * source's times are not judged by the wall clock: a replay is deterministic.
  */
 export async function replayJsonl(
   source: string | Readable,

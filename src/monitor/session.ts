@@ -89,7 +89,8 @@ export class MonitorSession implements SwarmSession {
     this.config = parts.config
     this.strategy = parts.strategy
     this.measurements = new Measurements(parts.config)
-    this.ingest = new Ingest(parts.config, this.measurements, parts.wallClock)
+    // A recorded log replays the same whenever it is read: no judging its times by today's clock.
+    this.ingest = new Ingest(parts.config, this.measurements, adapter?.recorded ? null : parts.wallClock)
     this.historyRing = new SnapshotHistory(parts.config.historySize, parts.config.historyAgentEntries)
     this.adapter = adapter
     this.definitions = { ...baseDefinitions, ...(adapter?.definitions ?? {}) }
