@@ -133,6 +133,11 @@ describe('swarm-perf report', () => {
       expect(stderr).toMatch(/swarm-perf report: cannot read/)
     }
     expect((await cli(['report'])).code).toBe(2)
+    // A second file was ignored in silence; export already refused it.
+    expect(await cli(['report', log, log])).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/give one events file/),
+    })
   })
 
   it("replays a log stamped ahead of today's clock as it will any other day (no future check on a recording)", async () => {

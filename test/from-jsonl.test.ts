@@ -52,6 +52,15 @@ describe('fromJsonl line splitting', () => {
     expect(events).toHaveLength(2)
   })
 
+  it('skips lines of JSON whitespace only, and reports one of other spaces (not JSON)', async () => {
+    const { events, errors } = await read([`${joined('a')}\n \t\r\n\n\u00a0\n\u2028\n${joined('b')}\n`])
+    expect(events).toHaveLength(2)
+    expect(errors.map((e) => [e.code, e.line])).toEqual([
+      ['JSONL_PARSE', 4],
+      ['JSONL_PARSE', 5],
+    ])
+  })
+
   it('ends the stream with an error, not a throw, when a stream in object mode gives something else', async () => {
     const adapter = fromJsonl(Readable.from([joined('a'), { not: 'text' }], { objectMode: true }))
     await expect(lastValueFrom(adapter.events$.pipe(toArray()))).rejects.toThrow(/not text or bytes/)

@@ -8,6 +8,8 @@ import type { HostAdapter } from '../model/host-adapter.js'
 /** Lines longer than this many UTF-16 units are reported and skipped: V8 cannot hold a string much past 2^29. */
 export const maxJsonlLineChars = 64 * 1024 * 1024
 
+const jsonBlank = /^[ \t\r]*$/
+
 export interface FromJsonlOptions {
   /** Longest line read, in UTF-16 units (default `maxJsonlLineChars`); smaller only in tests. */
   maxLineChars?: number
@@ -40,7 +42,8 @@ export function fromJsonl(source: string | Readable, options: FromJsonlOptions =
       line++
       // A byte-order mark some editors write would make the first line bad JSON.
       const text = line === 1 && raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw
-      if (text.trim() === '') return
+      // Blank is JSON's whitespace only: a line of other spaces (a no-break space, say) is not JSON, and reported.
+      if (jsonBlank.test(text)) return
       let value: unknown
       try {
         value = JSON.parse(text)

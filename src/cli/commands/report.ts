@@ -21,6 +21,7 @@ export const report: CliCommand = {
     } catch (error) {
       return usageError(io, 'report', error instanceof Error ? error.message : String(error), usage)
     }
+    if (args.positionals.length > 1) return usageError(io, 'report', 'give one events file', usage)
     const [path] = args.positionals
     const format = args.values.format
     if (!path || (format !== 'json' && format !== 'table')) {
