@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { parseAnalysisConfig } from '../src/analysis/config.js'
 import { createAnalysis } from '../src/analysis/index.js'
 import { predictions } from '../src/analysis/predictions.js'
+import { agentsForTarget } from '../src/analysis/queue-model.js'
 import { fitLognormal, normalQuantile } from '../src/analysis/service-time-model.js'
 import type { Prediction } from '../src/model/finding.js'
 import type { SwarmSnapshot } from '../src/model/snapshot.js'
@@ -253,5 +254,22 @@ describe('predictions', () => {
     }
     if (process.env.SHOW_COVERAGE) console.log('agents interval coverage', covered, runs)
     expect(covered / runs, misses.join('\n')).toBeGreaterThanOrEqual(0.85)
+  })
+})
+
+describe('agentsForTarget', () => {
+  it('finds the fewest agents with maxAgents past 2^31 (the midpoint wrapped negative and the search never ended)', () => {
+    const base = {
+      queued: 1_000_000,
+      slotsPerAgent: 1,
+      service: { meanMs: 100, varianceMs2: 100, samples: 1000 },
+      arrivalsPerMs: 0,
+      targetMs: 1000,
+      confidence: 0.9,
+    }
+    const small = agentsForTarget({ ...base, maxAgents: 1_000_000 })
+    const large = agentsForTarget({ ...base, maxAgents: 2 ** 40 })
+    expect(small).not.toBeNull()
+    expect(large).toEqual(small)
   })
 })

@@ -108,7 +108,8 @@ export function agentsForTarget(input: {
     let lo = 1
     let hi = maxAgents
     while (lo < hi) {
-      const mid = (lo + hi) >> 1
+      // Not (lo + hi) >> 1: past 2^31 agents the sum wraps negative and the search never ends.
+      const mid = Math.floor((lo + hi) / 2)
       if (ok(mid)) hi = mid
       else lo = mid + 1
     }
