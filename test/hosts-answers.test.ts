@@ -39,7 +39,7 @@ function attached(apply: HostApply<EventEmitter>, config: Parameters<typeof crea
     session.dispose()
     tap.unsubscribe()
   }
-  return { session, send, offers, answers, errors, dispose }
+  return { host, session, send, offers, answers, errors, dispose }
 }
 
 describe('the reassignment loop through fromEventEmitter', () => {
@@ -160,6 +160,23 @@ describe('fromEventEmitter edge cases', () => {
     expect(tapped).toHaveLength(1)
     expect(session.snapshot().swarm.agents).toBe(1)
     session.dispose()
+  })
+})
+
+describe('after dispose', () => {
+  it('sends the host nothing, not even a placement decided in the emit just before', async () => {
+    const calls: string[] = []
+    const { host, send, offers, dispose } = attached((r) => {
+      calls.push(r.taskId)
+    })
+    await send({ type: 'agent:joined', ts: 0, agentId: 'a' })
+    await send({ type: 'task:queued', ts: 10, taskId: 't1' })
+    // The tick at 1000 places t1; the adapter reaches the host a microtask later, after this dispose.
+    host.emit('ev', { type: 'queue:depth', ts: 1000, depth: 1 })
+    expect(offers.map((r) => r.taskId)).toEqual(['t1'])
+    dispose()
+    await settle()
+    expect(calls).toEqual([])
   })
 })
 

@@ -417,7 +417,8 @@ export function fromEventEmitter<E extends object = EmitterLike>(
       // The monitor decides inside a tick that runs within the host's own emit: reach the host only after that
       // emit returned, never re-entering it. What the host does meanwhile (starting the task) answers first.
       await Promise.resolve()
-      if (pending.get(reassignment.taskId) !== reassignment) return
+      // Disposed meanwhile (the host disposed right after the emit that caused the placement): nothing goes out.
+      if (disposed || pending.get(reassignment.taskId) !== reassignment) return
       let result: ApplyAnswer
       try {
         result = await applyToHost(reassignment, { emitter, now })
