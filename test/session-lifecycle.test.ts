@@ -4,6 +4,7 @@ import { ConfigError, type SwarmError } from '../src/model/errors.js'
 import type { HostAdapter } from '../src/model/host-adapter.js'
 import type { Reassignment } from '../src/model/reassignment.js'
 import type { SwarmSnapshot } from '../src/model/snapshot.js'
+import type { PlacementContext } from '../src/model/strategy.js'
 import type { SwarmEvent } from '../src/model/swarm-event.js'
 import { createSwarmMonitor } from '../src/monitor/create-swarm-monitor.js'
 import { Ingest } from '../src/monitor/ingest.js'
@@ -150,5 +151,79 @@ describe('arguments checked where the caller can catch them', () => {
     // Without idle ticks, tickMs is event time only: any length will do.
     expect(() => createSwarmMonitor({ tickMs: 2 ** 31, idleTicks: false })).not.toThrow()
     expect(() => createSwarmMonitor({ resources: { sampleEveryMs: 2 ** 31 } })).toThrow(/sampleEveryMs/)
+  })
+})
+
+describe("a strategy's output", () => {
+  /** A session ticking at 1000 with one agent 'a' (capability 'x') and one task per call to `queue`, on `strategy`. */
+  function withStrategy(place: (ctx: PlacementContext) => unknown) {
+    const events$ = new Subject<SwarmEvent>()
+    const session = createSwarmMonitor({ idleTicks: false, rebalance: false }).connect(events$, { start: 'immediate' })
+    session.setStrategy({ name: 'odd', place: place as (ctx: PlacementContext) => Reassignment[] })
+    const errors: SwarmError[] = []
+    session.errors$.subscribe((e) => errors.push(e))
+    const placed: Reassignment[] = []
+    session.reassignments$.subscribe((r) => placed.push(r))
+    events$.next({ type: 'agent:joined', ts: 0, agentId: 'a', capabilities: ['x'] })
+    events$.next({ type: 'task:queued', ts: 0, taskId: 't', requiredCapabilities: ['x'] })
+    events$.next({ type: 'task:queued', ts: 0, taskId: 'needs-y', requiredCapabilities: ['y'] })
+    events$.next({ type: 'task:queued', ts: 1000, taskId: 'at-the-tick' })
+    return { session, errors, placed }
+  }
+
+  it('that throws when read is the strategy failing: the event that caused the tick is still applied', () => {
+    // Its fields were read outside the strategy's guard: reported as "ingest failed" and the host's event lost.
+    const { session, errors, placed } = withStrategy(() => [
+      {
+        get taskId(): string {
+          throw new Error('revoked')
+        },
+      },
+    ])
+    expect(errors.map((e) => [e.code, e.source, e.message])).toEqual([
+      ['PLUGIN_FAILED', 'strategy', 'strategy failed: revoked'],
+    ])
+    expect(placed).toEqual([])
+    expect(session.snapshot().swarm).toMatchObject({ eventsValid: 4, eventsInvalid: 0, tasksQueued: 3 })
+    session.dispose()
+  })
+
+  it('is checked: fields of the wrong type, unknown ids and an agent without the capabilities are reported and skipped', () => {
+    const gain = { reason: 'place', expectedGainMs: 1 }
+    const { session, errors, placed } = withStrategy(() => [
+      { taskId: 't', toAgentId: 'a', reason: 'place', expectedGainMs: Number.NaN },
+      { taskId: 't', toAgentId: 'a', reason: 42, expectedGainMs: 1 },
+      { taskId: 'ghost', toAgentId: 'a', ...gain },
+      { taskId: 't', toAgentId: 'nobody', ...gain },
+      { taskId: 'needs-y', toAgentId: 'a', ...gain },
+      { taskId: 't', toAgentId: 'a', ...gain },
+    ])
+    expect(errors.map((e) => e.message)).toEqual([
+      "strategy returned a reassignment of 't' whose expectedGainMs is not a number among its reassignments",
+      "strategy returned a reassignment of 't' whose reason is not a string among its reassignments",
+      "strategy named task 'ghost', which is not waiting or running; skipped",
+      "strategy named agent 'nobody', which never joined; skipped",
+      "strategy put task 'needs-y' on 'a', which lacks its required capabilities; skipped",
+    ])
+    expect(placed.map((r) => `${r.taskId}->${r.toAgentId}`)).toEqual(['t->a'])
+    session.dispose()
+  })
+
+  it('is not asked for once a snapshots$ subscriber disposed the session during the tick', () => {
+    let calls = 0
+    const events$ = new Subject<SwarmEvent>()
+    const session = createSwarmMonitor({ idleTicks: false }).connect(events$, { start: 'immediate' })
+    session.setStrategy({
+      name: 'counting',
+      place: () => {
+        calls++
+        return []
+      },
+    })
+    session.snapshots$.subscribe(() => session.dispose())
+    events$.next({ type: 'agent:joined', ts: 0, agentId: 'a' })
+    events$.next({ type: 'task:queued', ts: 0, taskId: 't' })
+    events$.next({ type: 'task:queued', ts: 1000, taskId: 'u' })
+    expect(calls).toBe(0)
   })
 })

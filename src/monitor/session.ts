@@ -312,7 +312,9 @@ export class MonitorSession implements SwarmSession {
       this.ingest.expireUnanswered(at)
       this.refusedSinceTick.clear()
       this.schedulePlacement(at)
-      this.placeAndRebalance(this.publishAt(at), at, true)
+      const snapshot = this.publishAt(at)
+      // A subscriber of the snapshot may have disposed the session: nothing is decided after that.
+      if (!this.closing) this.placeAndRebalance(snapshot, at, true)
     })
   }
 
@@ -428,30 +430,44 @@ export class MonitorSession implements SwarmSession {
   }
 
   private runPlacement(source: string, decide: () => Reassignment[], now: number): void {
-    let decisions: Reassignment[]
+    let decisions: Array<Decision | string>
     try {
-      decisions = decide()
-      if (!Array.isArray(decisions)) throw new TypeError(`it returned ${describeValue(decisions)}, not an array`)
+      const returned: unknown = decide()
+      if (!Array.isArray(returned)) throw new TypeError(`it returned ${describeValue(returned)}, not an array`)
+      // Read here, under the guard: a plug-in's objects may throw when read (a getter, a revoked proxy).
+      decisions = Array.from(returned as unknown[], readDecision)
     } catch (error) {
       this.report({ code: errorCodes.plugin, message: `${source} failed: ${describe(error)}`, source })
       return
     }
     const state = this.ingest.state
-    for (const r of decisions as unknown[]) {
+    for (const r of decisions) {
       // A subscriber of reassignments$ may have disposed the session.
       if (this.closing) return
-      if (!isDecision(r)) {
-        this.report({
-          code: errorCodes.plugin,
-          message: `${source} returned ${describeValue(r)} among its reassignments; expected { taskId, toAgentId, reason, expectedGainMs }`,
-          source,
-        })
+      if (typeof r === 'string') {
+        this.report({ code: errorCodes.plugin, message: `${source} returned ${r} among its reassignments`, source })
         continue
       }
       const task = state.task(r.taskId)
       const target = state.agents.get(r.toAgentId)
-      // Only what is still true is acted on: a plug-in never moves a started, finished or unknown task.
-      if (!task || !target?.live || task.state === 'running' || task.state === 'placing') continue
+      if (!task || !target) {
+        this.report({
+          code: errorCodes.plugin,
+          message: `${source} named ${!task ? `task '${r.taskId}', which is not waiting or running` : `agent '${r.toAgentId}', which never joined`}; skipped`,
+          source,
+        })
+        continue
+      }
+      if (!state.hasCapabilities(target, task.requiredCapabilities)) {
+        this.report({
+          code: errorCodes.plugin,
+          message: `${source} put task '${r.taskId}' on '${r.toAgentId}', which lacks its required capabilities; skipped`,
+          source,
+        })
+        continue
+      }
+      // Only what is still true is acted on: a plug-in never moves a started or placed task, or onto a departed agent.
+      if (!target.live || task.state === 'running' || task.state === 'placing') continue
       if (task.state === 'assigned' && (task.moveTo !== null || task.agentId === r.toAgentId)) continue
       if (task.state === 'unassigned') this.ingest.markPlacing(task, r.toAgentId, now)
       else this.ingest.markMoving(task, r.toAgentId, now)
@@ -600,10 +616,19 @@ const noDraining: ReadonlySet<string> = new Set()
 const noRunning: readonly RunningTask[] = Object.freeze([])
 
 /** What a plug-in's placement decision must at least carry to be acted on. */
-function isDecision(value: unknown): value is Reassignment {
-  if (typeof value !== 'object' || value === null) return false
-  const r = value as Partial<Reassignment>
-  return typeof r.taskId === 'string' && typeof r.toAgentId === 'string'
+type Decision = Pick<Reassignment, 'taskId' | 'toAgentId' | 'reason' | 'expectedGainMs'>
+
+/** A plug-in's reassignment as plain fields, or what is wrong with it (said after "returned ... among its reassignments"). */
+function readDecision(value: unknown): Decision | string {
+  const expected = 'expected { taskId, toAgentId, reason, expectedGainMs }'
+  if (typeof value !== 'object' || value === null) return `${describeValue(value)}; ${expected}`
+  const { taskId, toAgentId, reason, expectedGainMs } = value as Partial<Reassignment>
+  if (typeof taskId !== 'string' || typeof toAgentId !== 'string')
+    return `an object without taskId or toAgentId strings; ${expected}`
+  if (typeof reason !== 'string') return `a reassignment of '${taskId}' whose reason is not a string`
+  if (typeof expectedGainMs !== 'number' || Number.isNaN(expectedGainMs))
+    return `a reassignment of '${taskId}' whose expectedGainMs is not a number`
+  return { taskId, toAgentId, reason, expectedGainMs }
 }
 
 function describeValue(value: unknown): string {
