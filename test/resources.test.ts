@@ -1,7 +1,7 @@
-import { Subject } from 'rxjs'
+import { Subject, VirtualTimeScheduler } from 'rxjs'
 import { TestScheduler } from 'rxjs/testing'
 import { describe, expect, it } from 'vitest'
-import type { ResourceReading } from '../src/hosts/resources.js'
+import { type ResourceReading, sampleResources } from '../src/hosts/resources.js'
 import type { SwarmError } from '../src/model/errors.js'
 import type { SwarmSnapshot } from '../src/model/snapshot.js'
 import type { SwarmEvent } from '../src/model/swarm-event.js'
@@ -74,6 +74,79 @@ describe('host resource sampling', () => {
       }, 1000)
       flush()
     })
+  })
+})
+
+describe('host resource readings that are wrong, slow or never come', () => {
+  /** Readings over `ms` of virtual time from `source`, sampled every 100 ms: what the snapshot and errors$ saw. */
+  function sampled(source: () => ResourceReading | Promise<ResourceReading>, ms: number) {
+    const scheduler = new TestScheduler((a, b) => expect(a).toEqual(b))
+    const seen: { cpu: unknown[]; errors: string[] } = { cpu: [], errors: [] }
+    scheduler.run(({ flush }) => {
+      const session = createSwarmMonitor(
+        { resources: { sampleEveryMs: 100 }, idleTicks: false },
+        { resourceSource: source, scheduler },
+      ).connect(new Subject<SwarmEvent>(), { start: 'immediate' })
+      session.errors$.subscribe((e) => seen.errors.push(e.message))
+      for (let t = 150; t < ms; t += 100)
+        scheduler.schedule(() => seen.cpu.push(session.snapshot().swarm.resources.cpu), t)
+      scheduler.schedule(() => session.dispose(), ms)
+      flush()
+    })
+    return seen
+  }
+
+  it('reports a reading that is not one, as a host:resources event with it would be, and keeps the last good one', () => {
+    // They were stored as they came: cpu "high" or 7 reached the snapshot and the cpu bottleneck.
+    const readings: unknown[] = [
+      { cpu: 0.5, memoryUsedBytes: 1, memoryTotalBytes: 2 },
+      { cpu: 'high', memoryUsedBytes: 1, memoryTotalBytes: 2 },
+      { cpu: 7, memoryUsedBytes: 1, memoryTotalBytes: 2 },
+      'hello',
+      null,
+    ]
+    let i = 0
+    const seen = sampled(() => readings[i++ % readings.length] as ResourceReading, 560)
+    expect(seen.cpu).toEqual([0.5, 0.5, 0.5, 0.5, 0.5])
+    expect(seen.errors).toHaveLength(4)
+    expect(seen.errors[0]).toMatch(/^sampling host resources failed: the reading's cpu: /)
+  })
+
+  it('skips the readings due while one is in flight (a slow source does not pile them up)', async () => {
+    const scheduler = new VirtualTimeScheduler()
+    const answers: Array<(r: ResourceReading) => void> = []
+    const readings: unknown[] = []
+    sampleResources(() => new Promise<ResourceReading>((resolve) => answers.push(resolve)), 100, scheduler).subscribe(
+      (r) => readings.push(r),
+    )
+    scheduler.maxFrames = 1000
+    scheduler.flush()
+    // Ten intervals went by while the first reading was out: one call.
+    expect(answers).toHaveLength(1)
+    answers[0]({ cpu: 0.5, memoryUsedBytes: 1, memoryTotalBytes: 2 })
+    await Promise.resolve()
+    await Promise.resolve()
+    expect(readings).toHaveLength(1)
+    // None of the intervals missed is made up now (concatMap called the source again at once, for each of them).
+    expect(answers).toHaveLength(1)
+    scheduler.maxFrames = 1100
+    scheduler.flush()
+    expect(answers).toHaveLength(2)
+  })
+
+  it('gives up a reading that never comes, and goes on sampling', () => {
+    // A slow source piled up every interval's reading behind it (and called it 90 times at once once fast); one
+    // that never settled stopped sampling for good, in silence.
+    let calls = 0
+    const never = sampled(() => {
+      calls++
+      return new Promise<ResourceReading>(() => {})
+    }, 25_000)
+    expect(never.errors).toEqual([
+      'sampling host resources failed: no reading within 10000 ms; the monitor goes on without this reading',
+      'sampling host resources failed: no reading within 10000 ms; the monitor goes on without this reading',
+    ])
+    expect(calls).toBe(3)
   })
 })
 

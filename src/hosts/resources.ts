@@ -1,7 +1,7 @@
-import { asyncScheduler, defer, interval, type Observable, of, type SchedulerLike } from 'rxjs'
-import { catchError, concatMap, map } from 'rxjs/operators'
+import { asyncScheduler, defer, interval, type Observable, of, type SchedulerLike, throwError } from 'rxjs'
+import { catchError, exhaustMap, map, timeout } from 'rxjs/operators'
 import { errorCodes, type SwarmError } from '../model/errors.js'
-import type { EventOf } from '../model/swarm-event.js'
+import { type EventOf, hostResourcesSchema } from '../model/swarm-event.js'
 
 /** One reading of the host. */
 export interface ResourceReading {
@@ -28,9 +28,14 @@ export const systemResourceSource: ResourceSource = async () => {
   }
 }
 
+/** A reading not in by then is given up (a source whose promise never settles would stop sampling for good). */
+export const readingTimeoutMs = (everyMs: number): number => Math.max(2 * everyMs, 10_000)
+
 /**
  * `host:resources` events every `everyMs` on the scheduler's clock; a failed reading becomes a SwarmError (code
- * RESOURCES_SAMPLE_FAILED) and sampling goes on.
+ * RESOURCES_SAMPLE_FAILED) and sampling goes on. A reading is checked as a host's `host:resources` event is; one
+ * still in flight when the next is due skips it (a slow source does not pile up readings), and one not in within
+ * `readingTimeoutMs` is given up.
  */
 export function sampleResources(
   source: ResourceSource,
@@ -38,21 +43,32 @@ export function sampleResources(
   scheduler: SchedulerLike = asyncScheduler,
 ): Observable<EventOf<'host:resources'> | SwarmError> {
   return interval(everyMs, scheduler).pipe(
-    concatMap(() =>
+    exhaustMap(() =>
       defer(() => {
         const reading = source()
         return reading instanceof Promise ? reading : of(reading)
       }).pipe(
-        map(
-          (r): EventOf<'host:resources'> => ({
-            type: 'host:resources',
+        timeout({
+          first: readingTimeoutMs(everyMs),
+          scheduler,
+          with: () => throwError(() => new Error(`no reading within ${readingTimeoutMs(everyMs)} ms`)),
+        }),
+        map((r): EventOf<'host:resources'> => {
+          const event = {
+            type: 'host:resources' as const,
             ts: scheduler.now(),
-            cpu: r.cpu,
-            memoryUsedBytes: r.memoryUsedBytes,
-            memoryTotalBytes: r.memoryTotalBytes,
-            ...(r.loadAverage === undefined ? {} : { loadAverage: r.loadAverage }),
-          }),
-        ),
+            cpu: r?.cpu,
+            memoryUsedBytes: r?.memoryUsedBytes,
+            memoryTotalBytes: r?.memoryTotalBytes,
+            ...(r?.loadAverage === undefined ? {} : { loadAverage: r.loadAverage }),
+          }
+          const checked = hostResourcesSchema.safeParse(event)
+          if (!checked.success) {
+            const issue = checked.error.issues[0]
+            throw new Error(`the reading's ${issue.path.join('.')}: ${issue.message}`)
+          }
+          return checked.data
+        }),
         catchError((error: unknown) => [
           {
             code: errorCodes.resources,
