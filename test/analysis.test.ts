@@ -44,6 +44,13 @@ describe('analysis config', () => {
     expect((error as ConfigError).issues.map((i) => i.path)).toEqual(['cpu.above', 'alerts.0.metric', 'alerts.0.op'])
   })
 
+  it('rejects an anomaly window that can never hold the points it needs (it turned detection off in silence)', () => {
+    expect(() => createAnalysis({ anomaly: { minPoints: 100, windowPoints: 60 } })).toThrow(
+      /anomaly.minPoints: minPoints must be at most windowPoints/,
+    )
+    expect(() => createAnalysis({ anomaly: { minPoints: 60, windowPoints: 60 } })).not.toThrow()
+  })
+
   it('names the snapshot roots a metric path may start from', () => {
     expect(() =>
       createAnalysis({ alerts: [{ id: 'a', metric: 'swam.responseMs.p95', op: '>', threshold: 1 }] }),

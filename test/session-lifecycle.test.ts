@@ -1,4 +1,4 @@
-import { from, lastValueFrom, Subject, toArray } from 'rxjs'
+import { from, lastValueFrom, type Observable, Subject, toArray } from 'rxjs'
 import { describe, expect, it, vi } from 'vitest'
 import { ConfigError, type SwarmError } from '../src/model/errors.js'
 import type { HostAdapter } from '../src/model/host-adapter.js'
@@ -225,5 +225,38 @@ describe("a strategy's output", () => {
     events$.next({ type: 'task:queued', ts: 0, taskId: 't' })
     events$.next({ type: 'task:queued', ts: 1000, taskId: 'u' })
     expect(calls).toBe(0)
+  })
+})
+
+describe('odd hosts', () => {
+  it('reports a stream whose subscribe throws and ends the session (it threw into the host on a microtask)', async () => {
+    const events$ = {
+      subscribe() {
+        throw new Error('not today')
+      },
+    } as unknown as Observable<unknown>
+    const session = createSwarmMonitor({ idleTicks: false }).connect(events$)
+    const errors = lastValueFrom(session.errors$.pipe(toArray()))
+    const snapshots = await lastValueFrom(session.snapshots$.pipe(toArray()))
+    expect(snapshots).toHaveLength(1)
+    expect((await errors).map((e) => e.message)).toEqual([
+      "the host's event stream failed: not today; the session ends with what it has",
+    ])
+  })
+
+  it("counts and reports an adapter's errors$ item that is not an error, as the adapter's failure", () => {
+    const errors$ = new Subject<unknown>()
+    const session = createSwarmMonitor({ idleTicks: false }).attach(
+      { name: 'sloppy', events$: new Subject(), errors$: errors$ as Observable<SwarmError> },
+      { start: 'immediate' },
+    )
+    const seen: unknown[] = []
+    session.errors$.subscribe((e) => seen.push(e))
+    errors$.next(null)
+    expect(seen).toEqual([
+      { code: 'PLUGIN_FAILED', message: 'sloppy reported null on errors$, not { code, message }', source: 'sloppy' },
+    ])
+    expect(session.snapshot().swarm.eventsInvalid).toBe(1)
+    session.dispose()
   })
 })

@@ -158,6 +158,11 @@ export const analysisConfigSchema = z
         errorRateScaleFloor: nonNegative.default(0.05),
       })
       .strict()
+      // A window that never holds minPoints points never flags anything: a config error, not a silent off switch.
+      .refine((a) => a.minPoints <= a.windowPoints, {
+        message: 'minPoints must be at most windowPoints (the window never holds more)',
+        path: ['minPoints'],
+      })
       .prefault({}),
     forecast: z
       .object({

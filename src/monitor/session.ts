@@ -1,4 +1,4 @@
-import { type Observable, ReplaySubject, Subject, type Subscription } from 'rxjs'
+import { type Observable, ReplaySubject, Subject, Subscription } from 'rxjs'
 import type { Analysis, AnalysisResult } from '../analysis/index.js'
 import { errorCodes, type SwarmError } from '../model/errors.js'
 import type { Action, Alert, Insight } from '../model/finding.js'
@@ -112,7 +112,15 @@ export class MonitorSession implements SwarmSession {
       // What the adapter could not translate is an event reported invalid: it counts like one.
       const onAdapterError = (e: SwarmError) => {
         this.ingest.countInvalid()
-        this.report(e)
+        // An adapter's own report may be anything (null, a string): it still counts, as a plug-in's failure.
+        if (typeof e === 'object' && e !== null && typeof e.code === 'string' && typeof e.message === 'string')
+          this.report(e)
+        else
+          this.report({
+            code: errorCodes.plugin,
+            message: `${adapter.name} reported ${describeValue(e)} on errors$, not { code, message }`,
+            source: adapter.name,
+          })
       }
       this.subscriptions.push(adapter.errors$.subscribe({ next: onAdapterError, error: () => {} }))
     }
@@ -152,16 +160,28 @@ export class MonitorSession implements SwarmSession {
   }
 
   private consume(events$: Observable<unknown>, adapter: HostAdapter | null): Subscription {
+    const fail = (error: unknown) => {
+      this.report({
+        code: errorCodes.plugin,
+        message: `the host's event stream failed: ${describe(error)}; the session ends with what it has`,
+        source: adapter?.name ?? 'events$',
+      })
+      this.close()
+    }
+    try {
+      return this.subscribeTo(events$, fail)
+    } catch (error) {
+      // Not an RxJS Observable, only something with a subscribe method, and it threw: on the next microtask,
+      // where this runs by default, the throw would have ended the host's process.
+      fail(error)
+      return Subscription.EMPTY
+    }
+  }
+
+  private subscribeTo(events$: Observable<unknown>, fail: (error: unknown) => void): Subscription {
     return events$.subscribe({
       next: (raw) => this.onEvent(raw),
-      error: (error: unknown) => {
-        this.report({
-          code: errorCodes.plugin,
-          message: `the host's event stream failed: ${describe(error)}; the session ends with what it has`,
-          source: adapter?.name ?? 'events$',
-        })
-        this.close()
-      },
+      error: fail,
       complete: () => this.close(),
     })
   }
