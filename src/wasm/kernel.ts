@@ -150,24 +150,26 @@ export function createScoringKernel(capacity: number, kinds: number): ScoringKer
     efficiency: kernel.scoringEfficiencyPtr(),
     fleetMean: kernel.scoringFleetMeanPtr(),
   }
-  // The arena never moves and memory never grows after init, so the views stay valid until dispose.
-  const memory = kernel.memory.buffer
+  // The arena never moves and memory never grows after init, so the views stay valid until dispose. Each view
+  // holds the instance's memory: dispose swaps them for empty ones, so a session the host still holds after
+  // dispose() does not keep its WASM memory alive.
+  let memory = kernel.memory.buffer
   const view = (ptr: number, n: number) => new Float64Array(memory, ptr, n)
   const cells = capacity * kinds
-  const count = view(pointers.count, cells)
-  const sum = view(pointers.sum, cells)
-  const failed = view(pointers.failed, cells)
-  const load = view(pointers.load, capacity)
-  const live = view(pointers.live, capacity)
-  const speed = view(pointers.speed, capacity)
-  const consistency = view(pointers.consistency, capacity)
-  const success = view(pointers.success, capacity)
-  const efficiency = view(pointers.efficiency, capacity)
-  const fleetMean = view(pointers.fleetMean, kinds)
+  let count = view(pointers.count, cells)
+  let sum = view(pointers.sum, cells)
+  let failed = view(pointers.failed, cells)
+  let load = view(pointers.load, capacity)
+  let live = view(pointers.live, capacity)
+  let speed = view(pointers.speed, capacity)
+  let consistency = view(pointers.consistency, capacity)
+  let success = view(pointers.success, capacity)
+  let efficiency = view(pointers.efficiency, capacity)
+  let fleetMean = view(pointers.fleetMean, kinds)
   const batchCapacity = kernel.scoringBatchCapacity()
-  const batchSlots = new Uint32Array(memory, kernel.scoringBatchSlotsPtr(), batchCapacity)
-  const batchKinds = new Uint32Array(memory, kernel.scoringBatchKindsPtr(), batchCapacity)
-  const batchValues = new Float64Array(memory, kernel.scoringBatchValuesPtr(), batchCapacity)
+  let batchSlots = new Uint32Array(memory, kernel.scoringBatchSlotsPtr(), batchCapacity)
+  let batchKinds = new Uint32Array(memory, kernel.scoringBatchKindsPtr(), batchCapacity)
+  let batchValues = new Float64Array(memory, kernel.scoringBatchValuesPtr(), batchCapacity)
   const k = () => {
     if (!kernel) throw new Error('swarm-perf: scoring kernel used after dispose()')
     return kernel
@@ -213,6 +215,10 @@ export function createScoringKernel(capacity: number, kinds: number): ScoringKer
     memoryBytes: () => arenaBytes,
     dispose: () => {
       kernel = undefined
+      memory = new ArrayBuffer(0)
+      const none = new Float64Array(0)
+      count = sum = failed = load = live = speed = consistency = success = efficiency = fleetMean = batchValues = none
+      batchSlots = batchKinds = new Uint32Array(0)
     },
   }
 }
@@ -276,7 +282,7 @@ const raw = <F>(fn: F): F => (fn as Raw<F>).original ?? fn
 
 export function createHistogramKernel(config: HistogramKernelConfig): HistogramKernel {
   let kernel: KernelExports | undefined = instantiate()
-  const { memory } = kernel
+  let memory: WebAssembly.Memory = kernel.memory
   const bins = kernel.histInit(config.mantissaBits, config.minValueMs, config.maxValueMs, config.slots, config.capacity)
   const batchCapacity = kernel.histBatchCapacity()
   const qCapacity = kernel.histQCapacity()
@@ -286,12 +292,13 @@ export function createHistogramKernel(config: HistogramKernelConfig): HistogramK
     qs: kernel.histQBuffer(),
     out: kernel.histOutBuffer(),
   }
-  const record = raw(kernel.histRecord)
-  const recordBatch = raw(kernel.histRecordBatch)
-  const quantiles = raw(kernel.histQuantiles)
-  const fleetQuantiles = raw(kernel.histFleetQuantiles)
-  const count = raw(kernel.histCount)
-  const advance = raw(kernel.histAdvance)
+  // The raw exports and the views below hold the instance and its memory: dispose drops them (see the scoring kernel).
+  let record = raw(kernel.histRecord)
+  let recordBatch = raw(kernel.histRecordBatch)
+  let quantiles = raw(kernel.histQuantiles)
+  let fleetQuantiles = raw(kernel.histFleetQuantiles)
+  let count = raw(kernel.histCount)
+  let advance = raw(kernel.histAdvance)
   // Views over the staging buffers; memory.grow detaches the old ArrayBuffer, so re-make them when it changed.
   let buffer = memory.buffer
   let agentsView = new Uint32Array(buffer, pointers.agents, batchCapacity)
@@ -372,6 +379,14 @@ export function createHistogramKernel(config: HistogramKernelConfig): HistogramK
     memoryBytes: () => (kernel ? memory.buffer.byteLength : 0),
     dispose: () => {
       kernel = undefined
+      const gone = () => {
+        throw new Error('swarm-perf: percentile engine used after dispose()')
+      }
+      record = recordBatch = quantiles = fleetQuantiles = count = advance = gone
+      memory = new WebAssembly.Memory({ initial: 0 })
+      buffer = memory.buffer
+      agentsView = new Uint32Array(0)
+      valuesView = qView = outView = new Float64Array(0)
     },
   }
 }
