@@ -395,6 +395,22 @@ describe('bad input', () => {
     expect(Number.isFinite(final.agents[0].efficiency)).toBe(true)
   })
 
+  it('measures service and response times past an hour (they were clamped to exactly one hour)', async () => {
+    const durations = [5e6, 6e6, 7e6]
+    const events: SwarmEvent[] = [join('a')]
+    for (let i = 0; i < durations.length; i++) events.push({ type: 'task:queued', ts: t0, taskId: `t${i}` })
+    for (let i = 0; i < durations.length; i++) {
+      const durationMs = durations[i]
+      events.push({ type: 'task:completed', ts: t0 + 7_200_000, taskId: `t${i}`, agentId: 'a', durationMs })
+    }
+    const { errors, final } = await run(events, { windowMs: 4 * 3_600_000 })
+    expect(errors).toEqual([])
+    for (const p50 of [final.swarm.serviceMs.p50, final.agents[0].serviceMs.p50, final.kinds[0].p50ServiceMs]) {
+      expect(Math.abs((p50 as number) / 6e6 - 1)).toBeLessThanOrEqual(relativeError)
+    }
+    expect(final.swarm.responseMs.p50).toBe(7_200_000)
+  })
+
   it('applies any time with futureToleranceMs null (synthetic time ahead of the clock)', async () => {
     const far = t0 * 1000
     const { errors, final } = await run([join('a', far), join('b', far + 1)], { futureToleranceMs: null })
