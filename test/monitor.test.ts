@@ -411,6 +411,20 @@ describe('bad input', () => {
     expect(final.swarm.responseMs.p50).toBe(7_200_000)
   })
 
+  it('measures a message whose receipt arrived before its sending (within the tolerance; it was dropped)', async () => {
+    const { errors, final } = await run([
+      join('a'),
+      { type: 'message:received', ts: t0 + 1200, messageId: 'm', from: 'a', to: 'b' },
+      { type: 'message:sent', ts: t0 + 1000, messageId: 'm', from: 'a', to: 'b' },
+    ])
+    expect(errors).toEqual([])
+    expect(final.swarm.messageLatencyMs.p50).toBe(200)
+  })
+
+  it('rejects efficiency.priorSamples 0 (an agent without samples had no parts, and the fleet efficiency read 0)', () => {
+    expect(() => createSwarmMonitor({ efficiency: { priorSamples: 0 } })).toThrow(/efficiency.priorSamples/)
+  })
+
   it('applies any time with futureToleranceMs null (synthetic time ahead of the clock)', async () => {
     const far = t0 * 1000
     const { errors, final } = await run([join('a', far), join('b', far + 1)], { futureToleranceMs: null })

@@ -87,8 +87,11 @@ export const swarmMonitorConfigSchema = z
     analysis: analysisConfigSchema.prefault({}),
     efficiency: z
       .object({
-        /** Samples of prior weight toward 1 for each efficiency part (smoothing for agents with few samples). */
-        priorSamples: z.number().nonnegative().default(5),
+        /**
+         * Samples of prior weight toward 1 for each efficiency part (smoothing for agents with few samples). Above 0:
+         * with none, an agent without samples has no parts at all (0 / 0), and the fleet's mean was 0.
+         */
+        priorSamples: z.number().positive().default(5),
         weights: z
           .object({
             speed: z.number().nonnegative().default(0.5),

@@ -35,7 +35,9 @@ const messageMemory = 100_000
 export class Ingest {
   readonly state: SwarmState
   readonly totals: IngestTotals
+  /** Messages sent and not yet received, and received before their sending arrived; each bounded (`messageMemory`). */
   private readonly sentAt = new Map<string, number>()
+  private readonly receivedAt = new Map<string, number>()
   private readonly bounds: Float64Array
   /**
    * The latest timestamp seen (-Infinity before the first event). A number field from the start: a field that
@@ -200,16 +202,23 @@ export class Ingest {
       case 'agent:left':
         this.agentLeft(event)
         return
-      case 'message:sent':
-        if (this.sentAt.size >= messageMemory) this.sentAt.delete(this.sentAt.keys().next().value as string)
-        this.sentAt.set(event.messageId, event.ts)
+      case 'message:sent': {
+        // Its receipt may have come first (out of order, within the tolerance): the pair is complete now.
+        const received = this.receivedAt.get(event.messageId)
+        if (received !== undefined) {
+          this.receivedAt.delete(event.messageId)
+          this.measurements.messages.record(0, Math.max(0, received - event.ts))
+          return
+        }
+        remember(this.sentAt, event.messageId, event.ts)
         return
+      }
       case 'message:received': {
         const sent = this.sentAt.get(event.messageId)
         if (sent !== undefined) {
           this.sentAt.delete(event.messageId)
           this.measurements.messages.record(0, Math.max(0, event.ts - sent))
-        }
+        } else remember(this.receivedAt, event.messageId, event.ts)
         return
       }
       case 'queue:depth':
@@ -716,6 +725,12 @@ function clampMs(ms: number): number {
  */
 function confirmedHolder(task: TaskRecord): string | null {
   return task.state === 'placing' ? null : task.agentId
+}
+
+/** Keeps `id` at `ts`, forgetting the oldest entry past `messageMemory`. */
+function remember(at: Map<string, number>, id: string, ts: number): void {
+  if (at.size >= messageMemory) at.delete(at.keys().next().value as string)
+  at.set(id, ts)
 }
 
 /**
