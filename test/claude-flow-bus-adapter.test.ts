@@ -157,14 +157,29 @@ describe('claudeFlowBusAdapter on a real @claude-flow/shared/core orchestrator',
 
     expect(taskManager.getTask(task.id)).toMatchObject({ assignedAgent: 'a1', status: 'running' })
     expect(events.slice(before).filter((e) => e.type.startsWith('reassignment:'))).toEqual([
-      { type: 'reassignment:refused', ts: t0, taskId: task.id, toAgentId: 'a2', reason: 'the task already started' },
-      { type: 'reassignment:refused', ts: t0, taskId: task.id, toAgentId: 'ghost', reason: 'the task already started' },
+      {
+        type: 'reassignment:refused',
+        ts: t0,
+        taskId: task.id,
+        toAgentId: 'a2',
+        reason: 'the task already started',
+        reassignmentAt: expect.any(Number),
+      },
+      {
+        type: 'reassignment:refused',
+        ts: t0,
+        taskId: task.id,
+        toAgentId: 'ghost',
+        reason: 'the task already started',
+        reassignmentAt: expect.any(Number),
+      },
       {
         type: 'reassignment:refused',
         ts: t0,
         taskId: queued.id,
         toAgentId: 'ghost',
         reason: 'the LifecycleManager has no agent ghost',
+        reassignmentAt: expect.any(Number),
       },
     ])
   })

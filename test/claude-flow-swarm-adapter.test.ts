@@ -171,6 +171,7 @@ describe('claudeFlowSwarmAdapter on a real @claude-flow/swarm UnifiedSwarmCoordi
         taskId: waiting,
         toAgentId: other,
         reason: `agent ${other} is busy (the coordinator runs one task per agent)`,
+        reassignmentAt: expect.any(Number),
       },
       {
         type: 'reassignment:refused',
@@ -178,6 +179,7 @@ describe('claudeFlowSwarmAdapter on a real @claude-flow/swarm UnifiedSwarmCoordi
         taskId: second,
         toAgentId: holderOfFirst,
         reason: 'the task already started (the coordinator starts a task when it assigns it)',
+        reassignmentAt: expect.any(Number),
       },
       {
         type: 'reassignment:refused',
@@ -185,6 +187,7 @@ describe('claudeFlowSwarmAdapter on a real @claude-flow/swarm UnifiedSwarmCoordi
         taskId: waiting,
         toAgentId: 'agent-nobody',
         reason: 'the coordinator has no agent agent-nobody',
+        reassignmentAt: expect.any(Number),
       },
       { type: 'reassignment:applied', ts: expect.any(Number), taskId: waiting, toAgentId: holderOfFirst },
     ])

@@ -240,6 +240,36 @@ describe('a refusal that arrives late', () => {
     session.dispose()
   })
 
+  it.each([
+    ['the earlier placement', 1000, 1],
+    ['the placement in flight', 2000, 0],
+    ['no placement in particular', undefined, 0],
+  ])("takes a refusal event naming %s as that placement's", (_, reassignmentAt, queuedAfter) => {
+    // A host answering with events: the placement at 1000 lapsed and t was placed on a again at 2000.
+    const events$ = new Subject<SwarmEvent>()
+    const session = createSwarmMonitor({ idleTicks: false, rebalance: false, placementTimeoutMs: 1000 }).connect(
+      events$,
+      { start: 'immediate' },
+    )
+    const placed: number[] = []
+    session.reassignments$.subscribe((r) => placed.push(r.at))
+    events$.next({ type: 'agent:joined', ts: 0, agentId: 'a' })
+    events$.next({ type: 'task:queued', ts: 0, taskId: 't' })
+    events$.next({ type: 'queue:depth', ts: 1000, depth: 1 })
+    events$.next({ type: 'queue:depth', ts: 2000, depth: 1 })
+    expect(placed).toEqual([1000, 2000])
+    events$.next({
+      type: 'reassignment:refused',
+      ts: 2001,
+      taskId: 't',
+      toAgentId: 'a',
+      reason: 'late',
+      ...(reassignmentAt === undefined ? {} : { reassignmentAt }),
+    })
+    expect(session.snapshot().agents[0].queued).toBe(queuedAfter)
+    session.dispose()
+  })
+
   it('does not undo a later placement of the same task', async () => {
     const { events$, pending, session, placed } = slowHost({ placementTimeoutMs: 1000 })
     events$.next({ type: 'agent:joined', ts: 0, agentId: 'a' })

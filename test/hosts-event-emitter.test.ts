@@ -141,10 +141,24 @@ describe('fromEventEmitter apply: the host callback and its answer as an event',
     }
     expect(answers()).toEqual([
       { type: 'reassignment:applied', ts: 5, taskId: 't1', toAgentId: 'r1' },
-      { type: 'reassignment:refused', ts: 5, taskId: 't1', toAgentId: 'r2', reason: 'host is draining' },
-      { type: 'reassignment:refused', ts: 5, taskId: 't1', toAgentId: 'r2', reason: 'declined by the host' },
-      { type: 'reassignment:refused', ts: 5, taskId: 't1', toAgentId: 'r2', reason: 'quota' },
-      { type: 'reassignment:refused', ts: 5, taskId: 't1', toAgentId: 'r2', reason: 'rejected' },
+      {
+        type: 'reassignment:refused',
+        ts: 5,
+        taskId: 't1',
+        toAgentId: 'r2',
+        reason: 'host is draining',
+        reassignmentAt: 0,
+      },
+      {
+        type: 'reassignment:refused',
+        ts: 5,
+        taskId: 't1',
+        toAgentId: 'r2',
+        reason: 'declined by the host',
+        reassignmentAt: 0,
+      },
+      { type: 'reassignment:refused', ts: 5, taskId: 't1', toAgentId: 'r2', reason: 'quota', reassignmentAt: 0 },
+      { type: 'reassignment:refused', ts: 5, taskId: 't1', toAgentId: 'r2', reason: 'rejected', reassignmentAt: 0 },
     ])
   })
 
@@ -182,6 +196,7 @@ describe('fromEventEmitter apply: the host callback and its answer as an event',
         taskId: 't1',
         toAgentId: 'r1',
         reason: 'ruv-swarm has no way to apply a reassignment; pass options.apply',
+        reassignmentAt: 0,
       },
     ])
   })

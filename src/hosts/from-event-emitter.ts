@@ -156,7 +156,14 @@ export function fromEventEmitter<E extends object = EmitterLike>(
             toAgentId: r.toAgentId,
             ...(r.fromAgentId ? { fromAgentId: r.fromAgentId } : {}),
           }
-        : { type: 'reassignment:refused', ts, taskId: r.taskId, toAgentId: r.toAgentId, reason: refusal }
+        : {
+            type: 'reassignment:refused',
+            ts,
+            taskId: r.taskId,
+            toAgentId: r.toAgentId,
+            reason: refusal,
+            reassignmentAt: r.at,
+          }
     sink?.next(event)
   }
 

@@ -106,6 +106,11 @@ export const reassignmentRefusedSchema = z.object({
   taskId: id,
   toAgentId: id,
   reason: z.string(),
+  /**
+   * The `at` of the reassignment refused. With it, a late refusal undoes only that placement or move, not a later
+   * one of the same task to the same agent; without it, whichever is in flight.
+   */
+  reassignmentAt: ts.optional(),
 })
 
 export const swarmEventSchema = z.discriminatedUnion('type', [

@@ -659,8 +659,9 @@ export class Ingest {
     this.totals.reassignmentsRefused++
     const task = this.state.task(event.taskId)
     if (!task) return
-    if (task.state === 'placing' && task.agentId === event.toAgentId) this.state.transition(task, 'unassigned', null)
-    else if (task.moveTo === event.toAgentId) this.state.transition(task, task.state, task.agentId)
+    if (refusesPlacement(task, event)) this.state.transition(task, 'unassigned', null)
+    else if (task.moveTo === event.toAgentId && answersAt(event, task.moveAt))
+      this.state.transition(task, task.state, task.agentId)
   }
 
   // --- what the monitor asks of the host ------------------------------------------------------------------------
@@ -725,6 +726,16 @@ function clampMs(ms: number): number {
  */
 function confirmedHolder(task: TaskRecord): string | null {
   return task.state === 'placing' ? null : task.agentId
+}
+
+/** Whether the refusal answers the reassignment made at `at` (any in flight, when it does not say which). */
+function answersAt(event: EventOf<'reassignment:refused'>, at: number | null): boolean {
+  return event.reassignmentAt === undefined || event.reassignmentAt === at
+}
+
+/** Whether the refusal takes back the placement of the task in flight (rather than a move, or a lapsed offer). */
+export function refusesPlacement(task: TaskRecord, event: EventOf<'reassignment:refused'>): boolean {
+  return task.state === 'placing' && task.agentId === event.toAgentId && answersAt(event, task.placedAt)
 }
 
 /** Keeps `id` at `ts`, forgetting the oldest entry past `messageMemory`. */

@@ -13,7 +13,7 @@ import { baseDefinitions, buildSnapshot } from './build-snapshot.js'
 import { comparePeriods } from './compare-periods.js'
 import type { SwarmMonitorConfig } from './config.js'
 import { GuardedObservable } from './guarded-observable.js'
-import { Ingest } from './ingest.js'
+import { Ingest, refusesPlacement } from './ingest.js'
 import { Measurements } from './measurements.js'
 import { SnapshotHistory } from './snapshot-history.js'
 import type { AgentRecord, TaskRecord } from './swarm-state.js'
@@ -310,7 +310,7 @@ export class MonitorSession implements SwarmSession {
   /** Whether the refusal takes back a placement in flight (rather than a move, or an answer to a lapsed offer). */
   private unplaces(event: EventOf<'reassignment:refused'>): boolean {
     const task = this.ingest.state.task(event.taskId)
-    return task?.state === 'placing' && task.agentId === event.toAgentId
+    return task !== undefined && refusesPlacement(task, event)
   }
 
   /** Apply, in order, the events that arrived while ingest was held. */
