@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream'
+import { PassThrough, Readable } from 'node:stream'
 import { lastValueFrom, toArray } from 'rxjs'
 import { describe, expect, it } from 'vitest'
 import { fromJsonl } from '../src/hosts/from-jsonl.js'
@@ -59,6 +59,31 @@ describe('fromJsonl line splitting', () => {
       ['JSONL_PARSE', 4],
       ['JSONL_PARSE', 5],
     ])
+  })
+
+  it('reads a stream again for a subscriber after the last one left (the stream it paused flows again)', async () => {
+    const input = new PassThrough()
+    const adapter = fromJsonl(input)
+    adapter.events$.subscribe().unsubscribe()
+    const events = lastValueFrom(adapter.events$.pipe(toArray()))
+    input.end(`${joined('a')}\n${joined('b')}\n`)
+    expect((await events).map((e) => (e as { agentId: string }).agentId)).toEqual(['a', 'b'])
+  })
+
+  it('parses and reports nothing more of a chunk once its subscriber has left', async () => {
+    const input = new PassThrough()
+    const adapter = fromJsonl(input)
+    const errors: SwarmError[] = []
+    adapter.errors$?.subscribe((e) => errors.push(e))
+    const seen: unknown[] = []
+    const subscription = adapter.events$.subscribe((e) => {
+      seen.push(e)
+      subscription.unsubscribe()
+    })
+    input.write(`${joined('a')}\nbad\nbad\n${joined('b')}\n`)
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(seen).toHaveLength(1)
+    expect(errors).toEqual([])
   })
 
   it('ends the stream with an error, not a throw, when a stream in object mode gives something else', async () => {

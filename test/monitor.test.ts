@@ -421,6 +421,18 @@ describe('bad input', () => {
     expect(final.swarm.messageLatencyMs.p50).toBe(200)
   })
 
+  it('does not pair a receipt with a later sending of the same message id', async () => {
+    // A receipt whose sending the monitor never saw waited for one, and a reuse of the id 30 s later paired with it
+    // (a latency of 0), and so did every reuse after.
+    const { final } = await run([
+      join('a'),
+      { type: 'message:received', ts: t0 + 10, messageId: 'm', from: 'a', to: 'b' },
+      { type: 'message:sent', ts: t0 + 30_000, messageId: 'm', from: 'a', to: 'b' },
+      { type: 'message:received', ts: t0 + 30_500, messageId: 'm', from: 'a', to: 'b' },
+    ])
+    expect(final.swarm.messageLatencyMs.p50).toBe(500)
+  })
+
   it('rejects efficiency.priorSamples 0 (an agent without samples had no parts, and the fleet efficiency read 0)', () => {
     expect(() => createSwarmMonitor({ efficiency: { priorSamples: 0 } })).toThrow(/efficiency.priorSamples/)
   })

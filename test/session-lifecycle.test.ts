@@ -253,10 +253,18 @@ describe('odd hosts', () => {
     const seen: unknown[] = []
     session.errors$.subscribe((e) => seen.push(e))
     errors$.next(null)
+    // An object that throws when read threw back into the adapter (and, from RxJS, out of the host's process).
+    errors$.next({
+      get code(): string {
+        throw new Error('revoked')
+      },
+    })
+    const message = (what: string) => `sloppy reported ${what} on errors$, not a readable { code, message }`
     expect(seen).toEqual([
-      { code: 'PLUGIN_FAILED', message: 'sloppy reported null on errors$, not { code, message }', source: 'sloppy' },
+      { code: 'PLUGIN_FAILED', message: message('null'), source: 'sloppy' },
+      { code: 'PLUGIN_FAILED', message: message('object'), source: 'sloppy' },
     ])
-    expect(session.snapshot().swarm.eventsInvalid).toBe(1)
+    expect(session.snapshot().swarm.eventsInvalid).toBe(2)
     session.dispose()
   })
 })

@@ -39,6 +39,7 @@ export function fromJsonl(source: string | Readable, options: FromJsonlOptions =
     let length = 0
 
     const onLine = (raw: string) => {
+      if (stopped) return
       line++
       // A byte-order mark some editors write would make the first line bad JSON.
       const text = line === 1 && raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw
@@ -99,7 +100,7 @@ export function fromJsonl(source: string | Readable, options: FromJsonlOptions =
 
     const read = (text: string) => {
       let start = 0
-      for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
+      for (let nl = text.indexOf('\n'); nl >= 0 && !stopped; nl = text.indexOf('\n', start)) {
         append(text.slice(start, nl))
         endLine()
         start = nl + 1
@@ -108,6 +109,8 @@ export function fromJsonl(source: string | Readable, options: FromJsonlOptions =
     }
 
     let ended = false
+    /** The subscriber left (a disposed session, say): the rest of a chunk read is not parsed or reported. */
+    let stopped = false
     const finish = () => {
       if (ended) return
       ended = true
@@ -134,10 +137,13 @@ export function fromJsonl(source: string | Readable, options: FromJsonlOptions =
     // Reading a directory, a vanished file, a socket: the stream ends with the error (unheard, it would throw).
     input.on('error', fail)
     input.on('data', onData)
+    // A stream this adapter paused when an earlier subscriber left flows again (readline resumed it too).
+    input.resume()
     input.on('end', finish)
     // A stream destroyed without an end still ends the replay.
     input.on('close', finish)
     return () => {
+      stopped = true
       input.off('data', onData)
       input.off('end', finish)
       input.off('close', finish)

@@ -207,8 +207,12 @@ export class Ingest {
         const received = this.receivedAt.get(event.messageId)
         if (received !== undefined) {
           this.receivedAt.delete(event.messageId)
-          this.measurements.messages.record(0, Math.max(0, received - event.ts))
-          return
+          // Only a receipt after this sending is its own: an older one of the id (a receipt whose sending the
+          // monitor never saw, a duplicate delivery) is dropped, not paired with a later use of the id.
+          if (received >= event.ts) {
+            this.measurements.messages.record(0, received - event.ts)
+            return
+          }
         }
         remember(this.sentAt, event.messageId, event.ts)
         return

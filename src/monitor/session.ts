@@ -112,15 +112,27 @@ export class MonitorSession implements SwarmSession {
       // What the adapter could not translate is an event reported invalid: it counts like one.
       const onAdapterError = (e: SwarmError) => {
         this.ingest.countInvalid()
-        // An adapter's own report may be anything (null, a string): it still counts, as a plug-in's failure.
-        if (typeof e === 'object' && e !== null && typeof e.code === 'string' && typeof e.message === 'string')
-          this.report(e)
-        else
+        // An adapter's own report may be anything (null, a string, an object that throws when read): it still
+        // counts, as a plug-in's failure, and nothing of it may throw back into the adapter.
+        let wellFormed: boolean
+        try {
+          wellFormed =
+            typeof e === 'object' && e !== null && typeof e.code === 'string' && typeof e.message === 'string'
+        } catch {
+          wellFormed = false
+        }
+        if (wellFormed) this.report(e)
+        else {
+          let what = 'an unreadable value'
+          try {
+            what = describeValue(e)
+          } catch {}
           this.report({
             code: errorCodes.plugin,
-            message: `${adapter.name} reported ${describeValue(e)} on errors$, not { code, message }`,
+            message: `${adapter.name} reported ${what} on errors$, not a readable { code, message }`,
             source: adapter.name,
           })
+        }
       }
       this.subscriptions.push(adapter.errors$.subscribe({ next: onAdapterError, error: () => {} }))
     }
