@@ -689,12 +689,13 @@ export class Ingest {
 
   /** Placements and moves the host never answered go back to where they were. */
   expireUnanswered(now: number): void {
-    const timeout = this.config.placementTimeoutMs
+    // One rule for both: made at `at`, unanswered through placementTimeoutMs.
+    const lapsed = (at: number | null) => (at ?? now) + this.config.placementTimeoutMs <= now
     for (const task of this.state.placing) {
-      if ((task.placedAt ?? now) + timeout <= now) this.state.transition(task, 'unassigned', null)
+      if (lapsed(task.placedAt)) this.state.transition(task, 'unassigned', null)
     }
     for (const task of this.state.assigned) {
-      if (task.moveTo !== null && (task.moveAt ?? now) + timeout <= now) {
+      if (task.moveTo !== null && lapsed(task.moveAt)) {
         this.state.transition(task, 'assigned', task.agentId)
       }
     }
